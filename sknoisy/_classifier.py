@@ -1,0 +1,764 @@
+"""NoisyLabelClassifier: a skorch classifier for noisy labels."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Mapping
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from skorch import NeuralNet, NeuralNetClassifier
+from skorch.dataset import Dataset
+from skorch.utils import to_tensor
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import (
+    Interval,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from torch.utils.data import DataLoader
+
+from ._correction import LabelCorrection, TrainingState, jo_regularizers
+from ._losses import LOSSES, get_loss_class
+from ._models import MLP
+from ._truncation import TruncationPruning
+from ._utils import local_torch_rng, torch_seed
+
+__all__ = ["NoisyLabelClassifier"]
+
+#: Keys of the dict that carries sample indices through skorch's batching.
+X_KEY = "X"
+INDEX_KEY = "sknoisy_index"
+
+# Top-level estimator parameter -> loss-constructor argument, per loss name.
+_LOSS_PARAM_ROUTES = {
+    "q": "q",
+    "k": "k",
+    "LE": "LE",
+    "smoothing": "smoothing",
+    "loss_alpha": "alpha",
+    "loss_beta": "beta",
+    "bootstrap_beta": "beta",
+    "bootstrap_mode": "mode",
+}
+_LOSS_PARAMS = frozenset(_LOSS_PARAM_ROUTES)
+
+
+def _is_indexed(X):
+    return isinstance(X, Mapping) and INDEX_KEY in X
+
+
+def _softmax(y_pred):
+    return torch.softmax(y_pred, dim=-1)
+
+
+class NoisyLabelClassifier(NeuralNetClassifier):
+    """Neural network classifier with robust losses and label correction.
+
+    A :class:`skorch.NeuralNetClassifier` that takes a robust loss by name,
+    behaves as a scikit-learn classifier (any label type in and out,
+    probabilities from :meth:`predict_proba`, ``random_state``), and can
+    correct the training labels while it learns (joint optimisation of network
+    and labels, Tanaka et al. 2018). Every skorch parameter stays available
+    (``module__*``, ``optimizer__*``, ``iterator_train__*``, ``callbacks``...).
+
+    Read more in the :ref:`User Guide <losses>`.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        The network. It must return raw logits of shape (n_samples,
+        n_classes). ``None`` uses :class:`sknoisy.models.MLP`. When the class'
+        constructor has arguments ``n_features``, ``in_channels`` or
+        ``n_classes`` that are not given as ``module__*``, they are filled in
+        from the data at fit time.
+    loss : str or torch.nn.Module class, default="ce"
+        ``"ce"``, ``"mae"``, ``"gce"``, ``"truncated_gce"``, ``"encouraging"``,
+        ``"label_smoothing"``, ``"sce"``, ``"nce_rce"``, ``"bootstrap"`` (see
+        :mod:`sknoisy.losses`), or a loss class called as
+        ``loss(**criterion__kwargs)`` and then ``loss_(logits, target,
+        weight=None)``.
+    q : float, default=0.7
+        Exponent of the generalized cross entropy (``"gce"`` and
+        ``"truncated_gce"``), in (0, 1].
+    k : float, default=0.5
+        Truncation threshold of ``"truncated_gce"``, in (0, 1).
+    LE : float, default=0.75
+        Log end of the encouraging loss' conservative bonus, in [0, 1].
+    smoothing : float, default=0.1
+        Smoothing factor of ``"label_smoothing"``, in [0, 1].
+    loss_alpha : float, default=None
+        Weight of the active term of ``"sce"`` (CE) and ``"nce_rce"`` (NCE).
+        ``None`` uses the loss' default (0.1 and 1.0).
+    loss_beta : float, default=None
+        Weight of the reverse cross entropy of ``"sce"`` and ``"nce_rce"``.
+        ``None`` uses the loss' default (1.0).
+    bootstrap_beta : float, default=None
+        Weight of the given label in ``"bootstrap"``; ``None`` uses 0.95
+        (soft) or 0.8 (hard).
+    bootstrap_mode : {"soft", "hard"}, default="soft"
+        Variant of ``"bootstrap"``.
+    prune_start : int, default=None
+        First epoch (1-based) at which ``"truncated_gce"`` prunes samples.
+        ``None`` scales the paper's schedule (epoch 40 of 120) to
+        ``max_epochs``: ``round(max_epochs / 3)``.
+    prune_every : int, default=None
+        Pruning period in epochs; ``None`` scales the paper's 10 of 120:
+        ``max(1, round(max_epochs / 12))``.
+    label_correction : {None, "hard", "soft"}, default=None
+        Correct the training labels during fit (joint optimisation). See
+        :class:`sknoisy.LabelCorrection`.
+    alpha : float, default=1.2
+        Weight of the prior term ``KL(prior || mean softmax)`` of joint
+        optimisation.
+    beta : float, default=0.8
+        Weight of the entropy term of joint optimisation.
+    prior : {"uniform", "empirical"} or array-like of shape (n_classes,), \
+            default="empirical"
+        Class prior of the prior term; ``"empirical"`` uses the class
+        frequencies of the given labels.
+    correction_start : "auto" or int, default="auto"
+        Epoch after which labels are updated. ``"auto"`` detects the end of
+        the early-learning phase from the training curve (see
+        :class:`sknoisy.LabelCorrection`).
+    correction_window : int, default=10
+        Number of most recent epochs whose softmax outputs are averaged.
+    refit_corrected : bool, default=False
+        After correcting, train a freshly initialised module with cross
+        entropy on the corrected labels (the paper's second stage).
+    refit_epochs : int, default=None
+        Epochs of the second stage; ``None`` uses ``max_epochs``.
+    criterion : torch.nn.Module class, default=None
+        A plain skorch criterion used instead of ``loss`` (for example
+        ``torch.nn.NLLLoss`` with a module returning probabilities).
+    optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
+        Optimizer; its arguments are given as ``optimizer__*``.
+    lr : float, default=1e-3
+        Learning rate.
+    max_epochs : int, default=50
+        Number of epochs.
+    batch_size : int, default=64
+        Mini-batch size (``-1``: the whole training set).
+    iterator_train, iterator_valid, dataset, callbacks, warm_start, \
+device, compile, use_caching, torch_load_kwargs : see skorch
+        As in :class:`skorch.NeuralNet`. Training batches are shuffled unless
+        ``iterator_train__shuffle=False``.
+    train_split : callable, default=None
+        skorch's internal validation split; ``None`` trains on all samples.
+    predict_nonlinearity : callable, None or "auto", default="auto"
+        ``"auto"`` applies a softmax for every sknoisy loss, so
+        :meth:`predict_proba` rows sum to one.
+    verbose : int, default=0
+        Verbosity; 1 prints skorch's per-epoch table.
+    classes : array-like, default=None
+        The class labels; ``None`` infers them from ``y``.
+    random_state : int, numpy.random.Generator, RandomState or None, \
+            default=None
+        Seeds module initialisation, shuffling and dropout (through a local
+        fork of torch's generators, so the global state is untouched). The
+        same ``random_state`` gives the same result on CPU.
+    **kwargs
+        Prefixed parameters routed by skorch (``module__*``,
+        ``optimizer__*``, ``criterion__*``, ``callbacks__*``...).
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network.
+    criterion_ : torch.nn.Module
+        The loss in use.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, for pandas input with string
+        column names.
+    history_ : skorch.History
+        Per-epoch training record.
+    pruning_weights_ : ndarray of shape (n_samples,)
+        Final per-sample weights of ``"truncated_gce"`` (1 kept, 0 pruned).
+    corrected_labels_ : ndarray of shape (n_samples,)
+        With ``label_correction``: the labels the model believes are right,
+        in the caller's label space.
+    soft_labels_ : ndarray of shape (n_samples, n_classes)
+        With ``label_correction``: the final label distributions.
+    label_issues_ : ndarray of shape (n_samples,), dtype=bool
+        With ``label_correction``: ``corrected_labels_ != y``.
+
+    See Also
+    --------
+    sknoisy.losses : the robust losses.
+    sknoisy.noise : label-noise injectors for pipelines.
+
+    References
+    ----------
+    .. [1] Z. Zhang and M. Sabuncu, "Generalized Cross Entropy Loss for
+       Training Deep Neural Networks with Noisy Labels", NeurIPS 2018.
+    .. [2] D. Tanaka et al., "Joint Optimization Framework for Learning with
+       Noisy Labels", CVPR 2018.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknoisy import NoisyLabelClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = NoisyLabelClassifier(loss="gce", q=0.7, max_epochs=5,
+    ...                            random_state=0).fit(X / 16, y)
+    >>> clf.predict_proba(X[:2] / 16).sum(axis=1).round(6)
+    array([1., 1.], dtype=float32)
+    >>> bool(clf.score(X / 16, y) > 0.8)
+    True
+    """
+
+    _parameter_constraints = {
+        "module": [None, callable],
+        "loss": [StrOptions(set(LOSSES)), type],
+        "q": [Interval(Real, 0, 1, closed="right")],
+        "k": [Interval(Real, 0, 1, closed="neither")],
+        "LE": [Interval(Real, 0, 1, closed="both")],
+        "smoothing": [Interval(Real, 0, 1, closed="both")],
+        "loss_alpha": [None, Interval(Real, 0, None, closed="left")],
+        "loss_beta": [None, Interval(Real, 0, None, closed="left")],
+        "bootstrap_beta": [None, Interval(Real, 0, 1, closed="both")],
+        "bootstrap_mode": [StrOptions({"soft", "hard"})],
+        "prune_start": [None, Interval(Integral, 1, None, closed="left")],
+        "prune_every": [None, Interval(Integral, 1, None, closed="left")],
+        "label_correction": [None, StrOptions({"hard", "soft"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "prior": [StrOptions({"uniform", "empirical"}), "array-like"],
+        "correction_start": [
+            StrOptions({"auto"}),
+            Interval(Integral, 0, None, closed="left"),
+        ],
+        "correction_window": [Interval(Integral, 1, None, closed="left")],
+        "refit_corrected": ["boolean"],
+        "refit_epochs": [None, Interval(Integral, 1, None, closed="left")],
+        "criterion": [None, callable],
+        "optimizer": [callable],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Integral, {-1}),
+        ],
+        "train_split": [None, callable],
+        "callbacks": [None, list, StrOptions({"disable"})],
+        "predict_nonlinearity": [None, StrOptions({"auto"}), callable],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "device": [None, str, torch.device],
+        "classes": [None, "array-like"],
+        "random_state": ["random_state", np.random.Generator],
+    }
+
+    # skorch sets these three in ``__init__``; scikit-learn wants no public
+    # attribute set there, so they live in private slots behind properties.
+    @property
+    def history_(self):
+        return self.__dict__.get("_history")
+
+    @history_.setter
+    def history_(self, value):
+        self.__dict__["_history"] = value
+
+    @property
+    def initialized_(self):
+        return self.__dict__.get("_initialized", False)
+
+    @initialized_.setter
+    def initialized_(self, value):
+        self.__dict__["_initialized"] = value
+
+    @property
+    def virtual_params_(self):
+        return self.__dict__.setdefault("_virtual_params", {})
+
+    @virtual_params_.setter
+    def virtual_params_(self, value):
+        self.__dict__["_virtual_params"] = value
+
+    def __init__(
+        self,
+        module=None,
+        loss="ce",
+        *,
+        q=0.7,
+        k=0.5,
+        LE=0.75,
+        smoothing=0.1,
+        loss_alpha=None,
+        loss_beta=None,
+        bootstrap_beta=None,
+        bootstrap_mode="soft",
+        prune_start=None,
+        prune_every=None,
+        label_correction=None,
+        alpha=1.2,
+        beta=0.8,
+        prior="empirical",
+        correction_start="auto",
+        correction_window=10,
+        refit_corrected=False,
+        refit_epochs=None,
+        criterion=None,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=50,
+        batch_size=64,
+        iterator_train=DataLoader,
+        iterator_valid=DataLoader,
+        dataset=Dataset,
+        train_split=None,
+        callbacks=None,
+        predict_nonlinearity="auto",
+        warm_start=False,
+        verbose=0,
+        device="cpu",
+        compile=False,
+        use_caching="auto",
+        torch_load_kwargs=None,
+        classes=None,
+        random_state=None,
+        **kwargs,
+    ):
+        # No work here (scikit-learn convention): store the parameters as
+        # given. ``vars().update`` bypasses skorch's ``__setattr__``, which
+        # would refuse an ``nn.Module`` instance as ``module``.
+        params = dict(locals())
+        for name in ("self", "kwargs", "__class__"):
+            params.pop(name, None)
+        kwargs = dict(kwargs)
+        self._check_deprecated_params(**kwargs)
+        history = kwargs.pop("history", None)
+        initialized = kwargs.pop("initialized_", False)
+        virtual_params = kwargs.pop("virtual_params_", {})
+        vars(self).update(params)
+        vars(self).update(kwargs)
+        self._params_to_validate = set(kwargs)
+        self._history = history
+        self._initialized = initialized
+        self._virtual_params = virtual_params
+
+    # ------------------------------------------------------------------
+    # scikit-learn plumbing
+    # ------------------------------------------------------------------
+    def _get_param_names(self):
+        return [
+            key
+            for key in self.__dict__
+            if not key.endswith("_") and not key.startswith("_")
+        ]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.non_deterministic = False
+        return tags
+
+    def set_params(self, **kwargs):
+        super().set_params(**kwargs)
+        if self.initialized_ and (_LOSS_PARAMS | {"loss"}) & set(kwargs):
+            self._initialize_criterion(reason="loss parameters changed")
+            self._initialize_optimizer()
+        return self
+
+    def _check_params(self):
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
+        if self.criterion is not None and not (
+            isinstance(self.loss, str) and self.loss == "ce"
+        ):
+            raise ValueError(
+                "Pass either loss or criterion, not both: got "
+                f"loss={self.loss!r} and criterion={self.criterion!r}."
+            )
+        if self.label_correction is not None and self.criterion is not None:
+            raise ValueError(
+                "label_correction needs a sknoisy loss (parameter loss), "
+                "not a plain skorch criterion."
+            )
+
+    @property
+    def _default_callbacks(self):
+        callbacks = list(super()._default_callbacks)
+        if self._loss_class() is not None and getattr(
+            self._loss_class(), "prune_weights", None
+        ):
+            callbacks.insert(0, ("truncation_pruning", TruncationPruning()))
+        if self.label_correction is not None:
+            callbacks.insert(0, ("label_correction", LabelCorrection()))
+        return callbacks
+
+    # ------------------------------------------------------------------
+    # Data handling
+    # ------------------------------------------------------------------
+    def _validate_X(self, X, reset):
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=np.float32,
+            allow_nd=True,
+            ensure_min_samples=1,
+        )
+
+    def _validate_fit_data(self, X, y, reset, classes=None):
+        """Validate X and y, set classes and sizes; return float32 X, int y."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None."
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=np.float32,
+            allow_nd=True,
+            ensure_min_samples=2 if reset else 1,
+            y_numeric=False,
+        )
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if reset:
+            known = classes if classes is not None else self.classes
+            if known is not None:
+                known = np.unique(column_or_1d(check_array(known, ensure_2d=False,
+                                                           dtype=None)))
+                unseen = np.setdiff1d(np.unique(y), known)
+                if unseen.size:
+                    raise ValueError(
+                        f"y contains labels {unseen.tolist()} that are not in "
+                        "classes."
+                    )
+                self.classes_inferred_ = known
+            else:
+                self.classes_inferred_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes "
+                    f"in y; got 1 class ({self.classes_[0]!r})."
+                )
+            self._n_classes = len(self.classes_)
+            self._in_shape = X.shape[1:]
+        y_enc = np.searchsorted(self.classes_, y)
+        y_enc = np.clip(y_enc, 0, len(self.classes_) - 1)
+        if np.any(self.classes_[y_enc] != y):
+            bad = np.unique(y[self.classes_[y_enc] != y])
+            raise ValueError(
+                f"y contains labels {bad.tolist()} unseen during the first fit; "
+                f"known classes are {self.classes_.tolist()}."
+            )
+        return X, y_enc.astype(np.int64)
+
+    @property
+    def classes_(self):
+        if self.classes is not None and "classes_inferred_" not in vars(self):
+            return np.asarray(self.classes)
+        try:
+            return self.classes_inferred_
+        except AttributeError as exc:
+            raise AttributeError(
+                f"{type(self).__name__} has no attribute 'classes_': call fit "
+                "first."
+            ) from exc
+
+    def check_data(self, X, y):
+        # Labels were validated and encoded in ``fit``/``partial_fit``.
+        pass
+
+    def get_iterator(self, dataset, training=False):
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        iterator = self.iterator_train if training else self.iterator_valid
+        if training and "shuffle" not in kwargs:
+            kwargs["shuffle"] = True
+        kwargs.setdefault("batch_size", self.batch_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        return iterator(dataset, **kwargs)
+
+    # ------------------------------------------------------------------
+    # Initialisation
+    # ------------------------------------------------------------------
+    def _loss_class(self):
+        if self.criterion is not None:
+            return None
+        return get_loss_class(self.loss)
+
+    def initialize_module(self):
+        kwargs = self.get_params_for("module")
+        module = self.module if self.module is not None else MLP
+        if not isinstance(module, torch.nn.Module):
+            kwargs = {**self._inferred_module_kwargs(module, kwargs), **kwargs}
+        self.module_ = self.initialized_instance(module, kwargs)
+        return self
+
+    def _inferred_module_kwargs(self, module, given):
+        """Sizes the module's constructor asks for and the user did not give."""
+        if not hasattr(self, "_in_shape"):
+            return {}
+        try:
+            names = inspect.signature(module).parameters
+        except (TypeError, ValueError):
+            return {}
+        shape = tuple(self._in_shape)
+        inferred = {
+            "n_classes": self._n_classes,
+            "n_features": int(math.prod(shape)) if shape else 1,
+            "in_channels": int(shape[0]) if len(shape) >= 2 else 1,
+        }
+        return {
+            key: val
+            for key, val in inferred.items()
+            if key in names and key not in given
+        }
+
+    def initialize_criterion(self):
+        loss_class = self._loss_class()
+        if loss_class is None:
+            return super().initialize_criterion()
+        kwargs = self.get_params_for("criterion")
+        if isinstance(self.loss, str):
+            wanted = getattr(loss_class, "hyperparameters", ())
+            for name, target in _LOSS_PARAM_ROUTES.items():
+                if target not in wanted or target in kwargs:
+                    continue
+                if name.startswith("bootstrap") != (self.loss == "bootstrap"):
+                    continue
+                value = getattr(self, name)
+                if value is not None:
+                    kwargs[target] = value
+        self.criterion_ = loss_class(**kwargs)
+        return self
+
+    def _get_predict_nonlinearity(self):
+        if self.predict_nonlinearity == "auto" and self.criterion is None:
+            self.check_is_fitted()
+            return _softmax
+        return super()._get_predict_nonlinearity()
+
+    # ------------------------------------------------------------------
+    # Training
+    # ------------------------------------------------------------------
+    def infer(self, x, **fit_params):
+        if _is_indexed(x):
+            x = x[X_KEY]
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        if self.criterion is not None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        y_true = to_tensor(y_true, device=self.device)
+        index = X[INDEX_KEY] if _is_indexed(X) else None
+        target, weight = y_true, None
+        state = self.__dict__.get("_training_state")
+        if training and state is not None and index is not None:
+            index = to_tensor(index, device=self.device)
+            target = state.targets(index, y_true)
+            weight = state.weights(index)
+        loss = self.criterion_(y_pred, target, weight=weight)
+        if training and state is not None and state.regularize:
+            reg = jo_regularizers(y_pred, state.prior, self.alpha, self.beta)
+            loss = loss + reg
+        return loss
+
+    def _fit_seed(self):
+        seed = torch_seed(self.random_state)
+        if seed is None:
+            return None
+        # partial_fit continues with a fresh but reproducible stream.
+        return (seed + len(self.history_ or [])) % (2**31 - 1)
+
+    def fit(self, X, y, **fit_params):
+        """Initialise and train the network on (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Training data (tabular, or images as (n, C, H, W)).
+        y : array-like of shape (n_samples,)
+            Training labels, possibly noisy; any label type.
+        **fit_params : dict
+            Passed to the module's ``forward`` by skorch.
+
+        Returns
+        -------
+        self : NoisyLabelClassifier
+            The fitted estimator.
+        """
+        self._check_params()
+        X, y_enc = self._validate_fit_data(X, y, reset=True)
+        self.__dict__.pop("_training_state", None)
+        with local_torch_rng(torch_seed(self.random_state), self.device):
+            if not self.warm_start or not self.initialized_:
+                self.initialize()
+            self._train(X, y_enc, **fit_params)
+        return self
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs without re-initialising.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Training labels.
+        classes : array-like of shape (n_classes,), default=None
+            All labels; needed on the first call when ``y`` lacks some.
+        **fit_params : dict
+            Passed to the module's ``forward`` by skorch.
+
+        Returns
+        -------
+        self : NoisyLabelClassifier
+            The fitted estimator.
+        """
+        if _is_indexed(X):  # internal call from skorch's machinery
+            return super().partial_fit(X, y, **fit_params)
+        self._check_params()
+        first = not self.initialized_ or "classes_inferred_" not in vars(self)
+        X, y_enc = self._validate_fit_data(X, y, reset=first, classes=classes)
+        with local_torch_rng(self._fit_seed(), self.device):
+            if not self.initialized_:
+                self.initialize()
+            self._train(X, y_enc, **fit_params)
+        return self
+
+    def _train(self, X, y_enc, **fit_params):
+        indexed = {X_KEY: X, INDEX_KEY: np.arange(len(X))}
+        state = self._ensure_training_state(y_enc)
+        super().partial_fit(indexed, y_enc, **fit_params)
+        if state is not None and self.label_correction and self.refit_corrected:
+            self._refit_on_corrected(state, indexed, y_enc, **fit_params)
+        if state is not None:
+            self._set_state_attributes(state, y_enc)
+
+    def _ensure_training_state(self, y_enc):
+        """Create (or, for ``partial_fit`` on the same samples, keep) the state."""
+        loss_class = self._loss_class()
+        pruning = loss_class is not None and hasattr(loss_class, "prune_weights")
+        if not pruning and self.label_correction is None:
+            self.__dict__.pop("_training_state", None)
+            return None
+        state = self.__dict__.get("_training_state")
+        if state is not None and len(state.y) == len(y_enc) and state.stage == 1:
+            if bool((state.y.cpu().numpy() == y_enc).all()):
+                return state
+        prior = None
+        if self.label_correction is not None:
+            prior = torch.as_tensor(
+                self._class_prior(y_enc), dtype=torch.float32, device=self.device
+            )
+        state = TrainingState(
+            y_enc, self._n_classes, self.device, prior=prior, with_weights=pruning
+        )
+        self._training_state = state
+        return state
+
+    def _class_prior(self, y_enc):
+        c = self._n_classes
+        if isinstance(self.prior, str) and self.prior == "uniform":
+            prior = np.full(c, 1.0 / c)
+        elif isinstance(self.prior, str):  # "empirical"
+            prior = np.bincount(y_enc, minlength=c) / len(y_enc)
+        else:
+            prior = np.asarray(self.prior, dtype=float).ravel()
+            if prior.shape != (c,) or not np.all(np.isfinite(prior)):
+                raise ValueError(
+                    f"prior must have one finite entry per class ({c}), got "
+                    f"shape {prior.shape}."
+                )
+            if np.any(prior < 0) or prior.sum() <= 0:
+                raise ValueError("prior must be non-negative with a positive sum.")
+            prior = prior / prior.sum()
+        # Classes with zero prior contribute nothing; keep the log finite.
+        prior = np.maximum(prior, 1e-8)
+        return prior / prior.sum()
+
+    def _refit_on_corrected(self, state, indexed, y_enc, **fit_params):
+        """Stage 2 of joint optimisation: fresh module, CE on the labels."""
+        state.stage = 2
+        self._initialize_module(reason="refit on corrected labels")
+        criterion = self.criterion_
+        self.criterion_ = get_loss_class("ce")()
+        self._initialize_optimizer()
+        try:
+            self.notify("on_train_begin", X=indexed, y=y_enc)
+            self.fit_loop(
+                indexed, y_enc, epochs=self.refit_epochs or self.max_epochs,
+                **fit_params,
+            )
+            self.notify("on_train_end", X=indexed, y=y_enc)
+        finally:
+            self.criterion_ = criterion
+
+    def _set_state_attributes(self, state, y_enc):
+        if state.sample_weights is not None:
+            self.pruning_weights_ = state.sample_weights.cpu().numpy().copy()
+        if self.label_correction is not None:
+            soft = state.current_labels().cpu().numpy().astype(np.float64)
+            corrected = soft.argmax(axis=1)
+            self.soft_labels_ = soft
+            self.corrected_labels_ = self.classes_[corrected]
+            self.label_issues_ = corrected != y_enc
+
+    def on_epoch_end(self, net, **kwargs):
+        super().on_epoch_end(net, **kwargs)
+        batches = self.history[-1].get("batches", [])
+        for batch in batches:
+            value = batch.get("train_loss")
+            if value is not None and not np.isfinite(value):
+                raise FloatingPointError(
+                    f"Training diverged: the train_loss is {value} in epoch "
+                    f"{len(self.history)}. Lower lr, or check X for extreme values."
+                )
+
+    # ------------------------------------------------------------------
+    # Prediction
+    # ------------------------------------------------------------------
+    def predict_proba(self, X):
+        """Class probabilities for X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one, columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return NeuralNet.predict_proba(self, X)
+
+    def predict(self, X):
+        """Predicted labels for X, in the label space of ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]

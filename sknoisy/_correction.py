@@ -1,0 +1,244 @@
+"""Joint optimisation of network and labels (Tanaka et al., CVPR 2018).
+
+The label state lives in a :class:`TrainingState` held by the estimator; the
+:class:`LabelCorrection` callback records the softmax of every training
+forward pass by sample index, and at each epoch end replaces the labels by the
+mean of the last ``correction_window`` epochs (soft) or its argmax (hard) once
+correction has started. :func:`jo_regularizers` adds the prior and entropy
+terms to the loss in ``NoisyLabelClassifier.get_loss``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch.callbacks import Callback
+from skorch.utils import to_tensor
+
+__all__ = ["LabelCorrection", "TrainingState", "jo_regularizers", "early_learning_end"]
+
+
+def jo_regularizers(logits, prior, alpha, beta):
+    """Prior and entropy terms of the joint optimisation objective.
+
+    ``alpha * KL(prior || s_bar) + beta * mean_i H(s_i)``, where ``s_bar`` is the
+    mean softmax over the mini-batch (METHODS.md, section 2).
+
+    Parameters
+    ----------
+    logits : torch.Tensor of shape (batch, n_classes)
+        Raw network outputs.
+    prior : torch.Tensor of shape (n_classes,)
+        Class prior, positive, summing to one.
+    alpha : float
+        Weight of the prior term.
+    beta : float
+        Weight of the entropy term.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        A scalar.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknoisy._correction import jo_regularizers
+    >>> logits = torch.zeros(4, 2)  # uniform predictions
+    >>> prior = torch.tensor([0.5, 0.5])
+    >>> round(float(jo_regularizers(logits, prior, 1.0, 1.0)), 4)  # 0 + log(2)
+    0.6931
+    """
+    log_s = F.log_softmax(logits, dim=-1)
+    s = log_s.exp()
+    loss = logits.new_zeros(())
+    if alpha:
+        s_bar = s.mean(dim=0).clamp_min(torch.finfo(s.dtype).tiny)
+        prior = prior.to(s.dtype)
+        loss = loss + alpha * torch.sum(prior * (torch.log(prior) - torch.log(s_bar)))
+    if beta:
+        loss = loss - beta * torch.sum(s * log_s, dim=-1).mean()
+    return loss
+
+
+def early_learning_end(agreement, min_epochs=3, patience=2, tol=0.02):
+    """Epoch at which the early-learning phase of a training run ends.
+
+    ``agreement[t]`` is the fraction of training samples whose (train-mode)
+    prediction matches their given label after epoch ``t + 1``. On noisy
+    labels it rises fast while the network learns the clean majority, then
+    flattens before the network starts memorising the noise, which raises it
+    again slowly. Correction should start at the knee: the first epoch from
+    which the gain over ``patience`` epochs, relative to the total rise so
+    far, falls below ``tol`` per epoch.
+
+    Parameters
+    ----------
+    agreement : sequence of float
+        Per-epoch agreement between predictions and given labels.
+    min_epochs : int, default=3
+        Never end before this many epochs.
+    patience : int, default=2
+        Number of epochs over which the gain is measured.
+    tol : float, default=0.02
+        Relative gain per epoch below which learning is said to have flattened.
+
+    Returns
+    -------
+    epoch : int or None
+        The 1-based epoch that ends early learning, or ``None`` when it has
+        not ended yet.
+
+    Examples
+    --------
+    >>> from sknoisy._correction import early_learning_end
+    >>> early_learning_end([0.1, 0.3, 0.5, 0.58, 0.6, 0.605, 0.61])
+    6
+    >>> early_learning_end([0.1, 0.2, 0.3, 0.4]) is None
+    True
+    """
+    a = np.asarray(agreement, dtype=float)
+    for t in range(max(min_epochs, patience + 1), len(a) + 1):
+        rise = a[t - 1] - min(a[0], 1.0 / 2)  # total rise so far
+        if rise <= 0:
+            continue
+        gain = (a[t - 1] - a[t - 1 - patience]) / patience
+        if gain / rise < tol:
+            return t
+    return None
+
+
+class TrainingState:
+    """Per-sample state of one fit: current targets, sample weights, stage.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Encoded given labels.
+    n_classes : int
+        Number of classes.
+    device : str or torch.device
+        Where the state tensors live.
+    prior : torch.Tensor of shape (n_classes,) or None
+        Class prior of the joint optimisation; ``None`` disables its
+        regularisers.
+    with_weights : bool
+        Allocate per-sample weights (truncated loss).
+    """
+
+    def __init__(self, y, n_classes, device, prior=None, with_weights=False):
+        self.y = torch.as_tensor(y, dtype=torch.long, device=device)
+        self.n_classes = n_classes
+        self.prior = prior
+        self.soft_labels = None  # None: the given labels are the targets
+        self.sample_weights = (
+            torch.ones(len(y), device=device) if with_weights else None
+        )
+        self.stage = 1
+
+    @property
+    def regularize(self):
+        return self.prior is not None and self.stage == 1
+
+    def targets(self, index, y_true):
+        if self.soft_labels is None:
+            return y_true
+        return self.soft_labels[index]
+
+    def weights(self, index):
+        if self.sample_weights is None or self.stage != 1:
+            return None
+        return self.sample_weights[index]
+
+    def current_labels(self):
+        if self.soft_labels is None:
+            return F.one_hot(self.y, self.n_classes).float()
+        return self.soft_labels
+
+
+class LabelCorrection(Callback):
+    """Update the training labels from the network's outputs (joint optimisation).
+
+    :class:`~sknoisy.NoisyLabelClassifier` adds this callback itself when
+    ``label_correction`` is ``"soft"`` or ``"hard"``; its settings come from
+    the estimator's ``correction_start`` and ``correction_window``.
+
+    During every training batch the softmax outputs are stored by sample index
+    (no extra inference pass). At each epoch end they enter a ring buffer of
+    the last ``correction_window`` epochs. Once correction has started, every
+    epoch sets each training sample's label to the buffer mean (``"soft"``)
+    or to the one-hot of its argmax (``"hard"``), as in the official code.
+
+    ``correction_start="auto"`` starts at the end of the early-learning phase,
+    found from the per-epoch agreement between predictions and given labels
+    (:func:`early_learning_end`): on small data the network memorises noisy
+    labels within a few epochs, on harder data it needs many epochs to learn
+    at all, so no fixed warm-up fits both.
+
+    History keys written per epoch: ``label_agreement`` (fraction of training
+    predictions equal to the given label), ``correcting`` (bool) and
+    ``n_labels_changed`` (labels whose argmax changed this epoch).
+    """
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        state = net.__dict__.get("_training_state")
+        self.active_ = state is not None and state.stage == 1
+        if not self.active_:
+            return
+        n, c = len(state.y), state.n_classes
+        window = int(net.correction_window)
+        self.state_ = state
+        self.buffer_ = torch.zeros(window, n, c, device=state.y.device)
+        self.epoch_probs_ = torch.zeros(n, c, device=state.y.device)
+        self.seen_ = torch.zeros(n, dtype=torch.bool, device=state.y.device)
+        self.n_filled_ = 0
+        self.agreement_ = []
+        start = net.correction_start
+        self.start_epoch_ = None if start == "auto" else int(start)
+
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
+        if not (training and getattr(self, "active_", False)):
+            return
+        from ._classifier import INDEX_KEY
+
+        index = to_tensor(batch[0][INDEX_KEY], device=self.epoch_probs_.device)
+        probs = torch.softmax(y_pred.detach().float(), dim=-1)
+        self.epoch_probs_[index] = probs
+        self.seen_[index] = True
+
+    def on_epoch_end(self, net, **kwargs):
+        if not getattr(self, "active_", False):
+            return
+        state = self.state_
+        seen = self.seen_
+        slot = self.n_filled_ % self.buffer_.shape[0]
+        self.buffer_[slot] = self.epoch_probs_
+        self.n_filled_ += 1
+        agree = (self.epoch_probs_[seen].argmax(1) == state.y[seen]).float().mean()
+        self.agreement_.append(float(agree))
+        epoch = len(net.history)
+        if self.start_epoch_ is None:
+            end = early_learning_end(self.agreement_)
+            if end is not None:
+                self.start_epoch_ = end
+        correcting = self.start_epoch_ is not None and epoch >= self.start_epoch_
+        n_changed = 0
+        if correcting:
+            n_changed = self._update_labels(net, seen)
+        net.history.record("label_agreement", float(agree))
+        net.history.record("correcting", bool(correcting))
+        net.history.record("n_labels_changed", n_changed)
+
+    def _update_labels(self, net, seen):
+        state = self.state_
+        filled = min(self.n_filled_, self.buffer_.shape[0])
+        mean = self.buffer_[:filled].mean(dim=0)
+        if net.label_correction == "hard":
+            mean = F.one_hot(mean.argmax(1), state.n_classes).to(mean.dtype)
+        old = state.current_labels()
+        new = torch.where(seen[:, None], mean, old)
+        new = new / new.sum(dim=1, keepdim=True)
+        n_changed = int((new.argmax(1) != old.argmax(1)).sum())
+        state.soft_labels = new
+        return n_changed
