@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from skorch import NeuralNet, NeuralNetClassifier
-from skorch.dataset import Dataset
-from skorch.utils import to_tensor
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import (
     Interval,
@@ -21,11 +17,14 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from skorch import NeuralNet, NeuralNetClassifier
+from skorch.dataset import Dataset
+from skorch.utils import is_dataset, to_tensor
 from torch.utils.data import DataLoader
 
 from ._correction import LabelCorrection, TrainingState, jo_regularizers
 from ._losses import LOSSES, get_loss_class
-from ._models import MLP
+from ._models import MLP, infer_module_sizes
 from ._truncation import TruncationPruning
 from ._utils import local_torch_rng, torch_seed
 
@@ -51,6 +50,13 @@ _LOSS_PARAMS = frozenset(_LOSS_PARAM_ROUTES)
 
 def _is_indexed(X):
     return isinstance(X, Mapping) and INDEX_KEY in X
+
+
+def _signature_names(obj):
+    try:
+        return inspect.signature(obj).parameters
+    except (TypeError, ValueError):
+        return {}
 
 
 def _softmax(y_pred):
@@ -364,6 +370,11 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         return tags
 
     def set_params(self, **kwargs):
+        if not self.initialized_ and "callbacks" in kwargs:
+            # skorch builds the callbacks right away; before fit, only store
+            # the value (validation happens in fit).
+            kwargs = dict(kwargs)
+            vars(self)["callbacks"] = kwargs.pop("callbacks")
         super().set_params(**kwargs)
         if self.initialized_ and (_LOSS_PARAMS | {"loss"}) & set(kwargs):
             self._initialize_criterion(reason="loss parameters changed")
@@ -392,9 +403,11 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     @property
     def _default_callbacks(self):
         callbacks = list(super()._default_callbacks)
-        if self._loss_class() is not None and getattr(
-            self._loss_class(), "prune_weights", None
-        ):
+        try:
+            loss_class = self._loss_class()
+        except (TypeError, ValueError):  # invalid loss: reported by fit
+            loss_class = None
+        if loss_class is not None and hasattr(loss_class, "prune_weights"):
             callbacks.insert(0, ("truncation_pruning", TruncationPruning()))
         if self.label_correction is not None:
             callbacks.insert(0, ("label_correction", LabelCorrection()))
@@ -435,13 +448,13 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         if reset:
             known = classes if classes is not None else self.classes
             if known is not None:
-                known = np.unique(column_or_1d(check_array(known, ensure_2d=False,
-                                                           dtype=None)))
+                known = np.unique(
+                    column_or_1d(check_array(known, ensure_2d=False, dtype=None))
+                )
                 unseen = np.setdiff1d(np.unique(y), known)
                 if unseen.size:
                     raise ValueError(
-                        f"y contains labels {unseen.tolist()} that are not in "
-                        "classes."
+                        f"y contains labels {unseen.tolist()} that are not in classes."
                     )
                 self.classes_inferred_ = known
             else:
@@ -471,8 +484,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             return self.classes_inferred_
         except AttributeError as exc:
             raise AttributeError(
-                f"{type(self).__name__} has no attribute 'classes_': call fit "
-                "first."
+                f"{type(self).__name__} has no attribute 'classes_': call fit first."
             ) from exc
 
     def check_data(self, X, y):
@@ -510,21 +522,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         """Sizes the module's constructor asks for and the user did not give."""
         if not hasattr(self, "_in_shape"):
             return {}
-        try:
-            names = inspect.signature(module).parameters
-        except (TypeError, ValueError):
-            return {}
-        shape = tuple(self._in_shape)
-        inferred = {
-            "n_classes": self._n_classes,
-            "n_features": int(math.prod(shape)) if shape else 1,
-            "in_channels": int(shape[0]) if len(shape) >= 2 else 1,
-        }
-        return {
-            key: val
-            for key, val in inferred.items()
-            if key in names and key not in given
-        }
+        sizes = infer_module_sizes(module, np.empty((0, *self._in_shape)))
+        if "n_classes" in _signature_names(module):
+            sizes["n_classes"] = self._n_classes
+        return {key: val for key, val in sizes.items() if key not in given}
 
     def initialize_criterion(self):
         loss_class = self._loss_class()
@@ -699,7 +700,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         try:
             self.notify("on_train_begin", X=indexed, y=y_enc)
             self.fit_loop(
-                indexed, y_enc, epochs=self.refit_epochs or self.max_epochs,
+                indexed,
+                y_enc,
+                epochs=self.refit_epochs or self.max_epochs,
                 **fit_params,
             )
             self.notify("on_train_end", X=indexed, y=y_enc)
@@ -744,8 +747,12 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             Rows sum to one, columns follow ``classes_``.
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return NeuralNet.predict_proba(self, X)
+        if not (is_dataset(X) or _is_indexed(X)):  # skorch passes datasets
+            X = self._validate_X(X, reset=False)
+        # torch's DataLoader draws a seed from the global generator on every
+        # pass; keep prediction free of side effects on the caller's RNG.
+        with torch.random.fork_rng(devices=[]):
+            return NeuralNet.predict_proba(self, X)
 
     def predict(self, X):
         """Predicted labels for X, in the label space of ``y``.

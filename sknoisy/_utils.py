@@ -75,7 +75,9 @@ def local_torch_rng(seed, device="cpu"):
     devices = []
     device = torch.device(device) if device is not None else torch.device("cpu")
     if device.type == "cuda" and torch.cuda.is_available():
-        index = device.index if device.index is not None else torch.cuda.current_device()
+        index = (
+            device.index if device.index is not None else torch.cuda.current_device()
+        )
         devices = [index]
     with torch.random.fork_rng(devices=devices, device_type="cuda"):
         torch.manual_seed(seed)

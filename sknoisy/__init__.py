@@ -1,0 +1,26 @@
+"""sknoisy: scikit-learn compatible neural networks for learning with noisy labels.
+
+The estimator :class:`NoisyLabelClassifier` wraps a PyTorch network through
+skorch, takes a robust loss by name (:mod:`sknoisy.losses`) and can correct the
+training labels while it learns (:class:`LabelCorrection`). Label-noise
+injectors for pipelines live in :mod:`sknoisy.noise`, networks in
+:mod:`sknoisy.models`, data loaders in :mod:`sknoisy.datasets`.
+"""
+
+from . import augment, datasets, losses, models
+from ._classifier import NoisyLabelClassifier
+from ._correction import LabelCorrection
+from ._truncation import TruncationPruning
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "NoisyLabelClassifier",
+    "LabelCorrection",
+    "TruncationPruning",
+    "augment",
+    "datasets",
+    "losses",
+    "models",
+    "__version__",
+]

@@ -1,0 +1,27 @@
+"""Neural network architectures (``torch.nn.Module``) returning logits.
+
+Every model takes ``n_classes`` and an input-size argument (``n_features`` or
+``in_channels``) that sknoisy's estimators infer from the data when left unset.
+"""
+
+from ._models import (
+    CNN1D,
+    CNN2D,
+    MLP,
+    PreActResNet,
+    PreActResNet32,
+    ResNet18,
+    ResNet34,
+    infer_module_sizes,
+)
+
+__all__ = [
+    "MLP",
+    "CNN1D",
+    "CNN2D",
+    "PreActResNet",
+    "PreActResNet32",
+    "ResNet18",
+    "ResNet34",
+    "infer_module_sizes",
+]
