@@ -144,8 +144,11 @@ class NoisyLabelClassifier(NeuralNetClassifier):
         ``torch.nn.NLLLoss`` with a module returning probabilities).
     optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
         Optimizer; its arguments are given as ``optimizer__*``.
-    lr : float, default=1e-3
-        Learning rate.
+    lr : float or "auto", default="auto"
+        Learning rate. ``"auto"`` is 1e-3 for plain training and 1e-2 with
+        ``label_correction``: joint optimisation needs a high learning rate so
+        that the network does not memorise the noisy labels before they are
+        corrected (Tanaka et al. 2018 train stage 1 at a constant high rate).
     max_epochs : int, default=50
         Number of epochs.
     batch_size : int, default=64
@@ -248,7 +251,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         "refit_epochs": [None, Interval(Integral, 1, None, closed="left")],
         "criterion": [None, callable],
         "optimizer": [callable],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
@@ -315,7 +318,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         refit_epochs=None,
         criterion=None,
         optimizer=torch.optim.Adam,
-        lr=1e-3,
+        lr="auto",
         max_epochs=50,
         batch_size=64,
         iterator_train=DataLoader,
@@ -544,6 +547,17 @@ device, compile, use_caching, torch_load_kwargs : see skorch
                     kwargs[target] = value
         self.criterion_ = loss_class(**kwargs)
         return self
+
+    def _resolved_lr(self):
+        if isinstance(self.lr, str):  # "auto"
+            return 1e-2 if self.label_correction is not None else 1e-3
+        return self.lr
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        if isinstance(kwargs.get("lr"), str):
+            kwargs["lr"] = self._resolved_lr()
+        return args, kwargs
 
     def _get_predict_nonlinearity(self):
         if self.predict_nonlinearity == "auto" and self.criterion is None:
