@@ -1,0 +1,192 @@
+"""Mechanics of the label-correcting fit loop (joint optimisation)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_blobs
+
+from sknoisy import NoisyLabelClassifier
+from sknoisy._correction import early_learning_end, jo_regularizers
+
+
+@pytest.fixture(scope="module")
+def flipped_blobs():
+    """Three far-apart blobs with 20% of the labels moved to another blob."""
+    X, y = make_blobs(
+        n_samples=300, centers=3, n_features=5, cluster_std=0.6, random_state=1
+    )
+    rng = np.random.default_rng(0)
+    flip = rng.random(len(y)) < 0.2
+    y_noisy = y.copy()
+    y_noisy[flip] = (y[flip] + rng.integers(1, 3, flip.sum())) % 3
+    return X, y, y_noisy, flip
+
+
+def jo(**kwargs):
+    params = {
+        "label_correction": "soft",
+        "max_epochs": 15,
+        "correction_start": 3,
+        "random_state": 0,
+    }
+    params.update(kwargs)
+    return NoisyLabelClassifier(**params)
+
+
+def test_jo_regularizers_hand_computed():
+    # Uniform predictions: KL(prior || uniform) = 0 for a uniform prior and the
+    # entropy is log(c).
+    logits = torch.zeros(5, 4)
+    uniform = torch.full((4,), 0.25)
+    assert float(jo_regularizers(logits, uniform, 1.0, 0.0)) == pytest.approx(0.0)
+    reg = jo_regularizers(logits, uniform, 0.0, 2.0)
+    assert float(reg) == pytest.approx(2 * math.log(4))
+    # Confident predictions, all on class 0, against a uniform prior of 2
+    # classes: s_bar = (1, 0) -> KL = 0.5 log(0.5/1) + 0.5 log(0.5/tiny), large.
+    logits = torch.tensor([[50.0, -50.0], [50.0, -50.0]])
+    prior = torch.tensor([0.5, 0.5])
+    assert float(jo_regularizers(logits, prior, 1.0, 0.0)) > 10
+    # The mean over the batch, not per sample: predictions on opposite classes
+    # average to the uniform prior.
+    logits = torch.tensor([[50.0, -50.0], [-50.0, 50.0]])
+    assert float(jo_regularizers(logits, prior, 1.0, 0.0)) == pytest.approx(
+        0.0, abs=1e-6
+    )
+    # Against METHODS.md's formula with numbers.
+    logits = torch.tensor([[1.0, 0.0], [0.0, 0.5]])
+    s = torch.softmax(logits, 1)
+    s_bar = s.mean(0)
+    prior = torch.tensor([0.3, 0.7])
+    expected = float(
+        1.2 * (prior * torch.log(prior / s_bar)).sum()
+        - 0.8 * (s * torch.log(s)).sum(1).mean()
+    )
+    assert float(jo_regularizers(logits, prior, 1.2, 0.8)) == pytest.approx(expected)
+
+
+def test_jo_regularizers_gradients_finite_for_extreme_logits():
+    logits = torch.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 3.0]], requires_grad=True)
+    prior = torch.tensor([0.2, 0.3, 0.5])
+    jo_regularizers(logits, prior, 1.0, 1.0).backward()
+    assert torch.isfinite(logits.grad).all()
+
+
+def test_early_learning_end():
+    fast_then_flat = [0.2, 0.45, 0.55, 0.57, 0.575, 0.576, 0.577, 0.58]
+    end = early_learning_end(fast_then_flat)
+    assert end is not None and 4 <= end <= 6
+    slow = [0.1 + 0.04 * t for t in range(12)]
+    assert early_learning_end(slow) is None
+    # A slower learner ends later than a faster one.
+    slower = [0.1, 0.15, 0.2, 0.3, 0.4, 0.48, 0.53, 0.56, 0.57, 0.572, 0.573]
+    assert early_learning_end(slower) > end
+
+
+def test_labels_move_towards_truth(flipped_blobs):
+    X, y, y_noisy, flip = flipped_blobs
+    clf = jo().fit(X, y_noisy)
+    # Most flipped labels are corrected, most clean labels stay.
+    assert np.mean(clf.corrected_labels_[flip] == y[flip]) > 0.9
+    assert np.mean(clf.corrected_labels_[~flip] == y[~flip]) > 0.95
+    assert clf.label_issues_.dtype == bool
+    np.testing.assert_array_equal(clf.label_issues_, clf.corrected_labels_ != y_noisy)
+    assert clf.label_issues_[flip].mean() > 0.9
+    # history records the work
+    changed = clf.history[:, "n_labels_changed"]
+    correcting = clf.history[:, "correcting"]
+    assert len(changed) == 15
+    assert not any(correcting[:2]) and all(correcting[2:])
+    assert sum(changed) > 0 and all(c == 0 for c in changed[:2])
+
+
+def test_soft_and_hard_labels(flipped_blobs):
+    X, _, y_noisy, _ = flipped_blobs
+    soft = jo(label_correction="soft").fit(X, y_noisy).soft_labels_
+    hard = jo(label_correction="hard").fit(X, y_noisy).soft_labels_
+    for labels in (soft, hard):
+        assert labels.shape == (len(X), 3)
+        np.testing.assert_allclose(labels.sum(1), 1.0, rtol=1e-5)
+    assert set(np.unique(hard)) <= {0.0, 1.0}
+    assert len(np.unique(soft)) > 3  # genuinely soft
+
+
+def test_string_labels_and_y_untouched(flipped_blobs):
+    X, y, y_noisy, flip = flipped_blobs
+    names = np.array(["ant", "bee", "cow"])
+    y_str = names[y_noisy]
+    y_copy = y_str.copy()
+    clf = jo().fit(X, y_str)
+    np.testing.assert_array_equal(y_str, y_copy)
+    assert clf.corrected_labels_.dtype == y_str.dtype
+    assert np.mean(clf.corrected_labels_ == names[y]) > 0.9
+
+
+def test_reproducible(flipped_blobs):
+    X, _, y_noisy, _ = flipped_blobs
+    a = jo(random_state=3).fit(X, y_noisy)
+    b = jo(random_state=3).fit(X, y_noisy)
+    np.testing.assert_array_equal(a.soft_labels_, b.soft_labels_)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_prior_term_prevents_collapse():
+    # Features carry no information: without the prior term, hard updates let
+    # the labels drift into a few classes; the prior keeps all classes alive.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    y = np.arange(300) % 4
+    kwargs = {"label_correction": "hard", "correction_start": 1, "max_epochs": 30}
+    free = jo(alpha=0.0, beta=2.0, prior="uniform", **kwargs).fit(X, y)
+    held = jo(alpha=2.0, beta=2.0, prior="uniform", **kwargs).fit(X, y)
+    counts_free = np.bincount(free.soft_labels_.argmax(1), minlength=4)
+    counts_held = np.bincount(held.soft_labels_.argmax(1), minlength=4)
+    assert counts_free.min() == 0  # at least one class died out
+    assert counts_held.min() > 0.1 * 300  # every class keeps its share
+
+
+def test_auto_start_detects_early_learning(flipped_blobs):
+    X, _, y_noisy, _ = flipped_blobs
+    clf = jo(correction_start="auto", max_epochs=25).fit(X, y_noisy)
+    correcting = clf.history[:, "correcting"]
+    assert any(correcting), "auto start never started"
+    start = correcting.index(True) + 1
+    assert 3 <= start < 25
+    agreement = clf.history[:, "label_agreement"]
+    assert early_learning_end(agreement[:start]) == start
+
+
+def test_refit_corrected_stage(flipped_blobs):
+    X, y, y_noisy, _ = flipped_blobs
+    clf = jo(refit_corrected=True, refit_epochs=5).fit(X, y_noisy)
+    assert len(clf.history) == 15 + 5
+    assert clf.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("loss", ["gce", "label_smoothing", "truncated_gce"])
+def test_composes_with_robust_losses(flipped_blobs, loss):
+    X, y, y_noisy, flip = flipped_blobs
+    clf = jo(loss=loss).fit(X, y_noisy)
+    assert np.mean(clf.corrected_labels_ == y) > 0.85
+
+
+@pytest.mark.parametrize("prior", ["uniform", "empirical", [0.2, 0.3, 0.5]])
+def test_prior_options(flipped_blobs, prior):
+    X, _, y_noisy, _ = flipped_blobs
+    clf = jo(prior=prior, max_epochs=4).fit(X, y_noisy)
+    state_prior = clf._training_state.prior.cpu().numpy()
+    assert state_prior.shape == (3,)
+    assert state_prior.sum() == pytest.approx(1.0, rel=1e-5)
+    if not isinstance(prior, str):
+        np.testing.assert_allclose(state_prior, prior, rtol=1e-5)
+
+
+def test_partial_fit_continues_correction(flipped_blobs):
+    X, _, y_noisy, _ = flipped_blobs
+    clf = jo(max_epochs=4)
+    clf.partial_fit(X, y_noisy)
+    state = clf._training_state
+    clf.partial_fit(X, y_noisy)
+    assert clf._training_state is state
+    assert len(clf.history) == 8
