@@ -1,0 +1,149 @@
+"""Label correction (joint optimisation) against cross entropy and cleanlab.
+
+Part 1, load_digits (70/30 split, training labels flipped to another class
+with probability 0.4, ``--seeds`` seeds), default settings everywhere:
+
+- ``NoisyLabelClassifier(label_correction="soft")`` (defaults),
+- ``NoisyLabelClassifier()`` (plain cross entropy, same network),
+- cleanlab's ``CleanLearning`` wrapping that same cross-entropy classifier
+  (it finds label issues by cross-validation and refits without them).
+
+Reported: test accuracy on clean labels, label recovery (corrected label ==
+true label; cleanlab does not correct labels), F1 of the detected label issues
+against the true flip mask, and fit time of correction relative to plain
+training with the same epochs.
+
+Part 2, MNIST-1D (generated locally) with a small 1-D CNN at 20/40/60% flips:
+soft correction against plain cross entropy.
+
+Usage::
+
+    pip install cleanlab   # benchmark-only extra: pip install -e ".[benchmark]"
+    OMP_NUM_THREADS=1 python benchmarks/bench_correction.py --seeds 5 --mnist1d-seeds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+import numpy as np
+from _common import (
+    digits_split,
+    flip_labels,
+    mean_std,
+    mnist1d_split,
+    print_table,
+    timed,
+)
+from sklearn.metrics import f1_score
+
+from sknoisy import NoisyLabelClassifier
+from sknoisy.models import CNN1D
+
+
+def run_digits(seeds, rate=0.4):
+    try:
+        from cleanlab.classification import CleanLearning
+    except ImportError:  # pragma: no cover - optional
+        CleanLearning = None
+        print("cleanlab is not installed: its rows are skipped")
+    res = {k: {"acc": [], "rec": [], "f1": [], "t": []} for k in ("jo", "ce", "cl")}
+    for seed in range(seeds):
+        X_tr, X_te, y_tr, y_te = digits_split(seed)
+        y_noisy, flip = flip_labels(y_tr, rate, seed)
+
+        jo = NoisyLabelClassifier(label_correction="soft", random_state=seed)
+        _, t = timed(lambda: jo.fit(X_tr, y_noisy))
+        res["jo"]["acc"].append(jo.score(X_te, y_te))
+        res["jo"]["rec"].append(np.mean(jo.corrected_labels_ == y_tr))
+        res["jo"]["f1"].append(f1_score(flip, jo.label_issues_))
+        res["jo"]["t"].append(t)
+
+        # Same epochs and learning rate as the corrected fit: the cost of
+        # correction alone.
+        ce = NoisyLabelClassifier(lr=jo._resolved_lr(), random_state=seed)
+        _, t = timed(lambda: ce.fit(X_tr, y_noisy))
+        res["ce"]["t"].append(t)
+        ce_default = NoisyLabelClassifier(random_state=seed).fit(X_tr, y_noisy)
+        res["ce"]["acc"].append(ce_default.score(X_te, y_te))
+
+        if CleanLearning is not None:
+            cl = CleanLearning(NoisyLabelClassifier(random_state=seed), seed=seed)
+            _, t = timed(lambda: cl.fit(X_tr, y_noisy))
+            issues = cl.get_label_issues()["is_label_issue"].to_numpy()
+            res["cl"]["acc"].append(np.mean(cl.predict(X_te) == y_te))
+            res["cl"]["f1"].append(f1_score(flip, issues))
+            res["cl"]["t"].append(t)
+        print(
+            f"seed {seed}: JO acc {res['jo']['acc'][-1]:.3f} "
+            f"rec {res['jo']['rec'][-1]:.3f} f1 {res['jo']['f1'][-1]:.3f}",
+            flush=True,
+        )
+    ratio = statistics.median(res["jo"]["t"]) / statistics.median(res["ce"]["t"])
+    rows = [
+        [
+            "sknoisy soft correction",
+            mean_std(res["jo"]["acc"]),
+            mean_std(res["jo"]["rec"]),
+            mean_std(res["jo"]["f1"]),
+        ],
+        ["sknoisy cross entropy", mean_std(res["ce"]["acc"]), "-", "-"],
+    ]
+    if res["cl"]["acc"]:
+        rows.append(
+            [
+                "cleanlab CleanLearning",
+                mean_std(res["cl"]["acc"]),
+                "-",
+                mean_std(res["cl"]["f1"]),
+            ]
+        )
+    print(f"\nload_digits, {rate:.0%} flips, {seeds} seeds")
+    print_table(["method", "test accuracy", "label recovery", "issue F1"], rows)
+    print(f"fit time with / without correction (same epochs, lr): {ratio:.3f}")
+    return res, ratio
+
+
+def run_mnist1d(seeds, rates=(0.2, 0.4, 0.6)):
+    rows = []
+    for rate in rates:
+        acc = {"ce": [], "jo": []}
+        rec = []
+        for seed in range(seeds):
+            X_tr, X_te, y_tr, y_te = mnist1d_split(seed)
+            y_noisy, _ = flip_labels(y_tr, rate, seed)
+            ce = NoisyLabelClassifier(CNN1D, random_state=seed).fit(X_tr, y_noisy)
+            jo = NoisyLabelClassifier(
+                CNN1D, label_correction="soft", random_state=seed
+            ).fit(X_tr, y_noisy)
+            acc["ce"].append(ce.score(X_te, y_te))
+            acc["jo"].append(jo.score(X_te, y_te))
+            rec.append(np.mean(jo.corrected_labels_ == y_tr))
+            print(
+                f"rate {rate} seed {seed}: CE {acc['ce'][-1]:.3f} "
+                f"JO {acc['jo'][-1]:.3f}",
+                flush=True,
+            )
+        rows.append(
+            [f"{rate:.0%}", mean_std(acc["ce"]), mean_std(acc["jo"]), mean_std(rec)]
+        )
+    print(f"\nMNIST-1D, CNN1D, {seeds} seeds")
+    print_table(
+        ["flips", "cross entropy", "soft correction", "label recovery"], rows
+    )
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--mnist1d-seeds", type=int, default=2)
+    args = parser.parse_args(argv)
+    run_digits(args.seeds)
+    if args.mnist1d_seeds:
+        run_mnist1d(args.mnist1d_seeds)
+
+
+if __name__ == "__main__":
+    main()
