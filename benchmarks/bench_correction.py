@@ -129,9 +129,7 @@ def run_mnist1d(seeds, rates=(0.2, 0.4, 0.6)):
             [f"{rate:.0%}", mean_std(acc["ce"]), mean_std(acc["jo"]), mean_std(rec)]
         )
     print(f"\nMNIST-1D, CNN1D, {seeds} seeds")
-    print_table(
-        ["flips", "cross entropy", "soft correction", "label recovery"], rows
-    )
+    print_table(["flips", "cross entropy", "soft correction", "label recovery"], rows)
     return rows
 
 
