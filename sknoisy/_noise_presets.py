@@ -1,7 +1,10 @@
-"""Named class-flip maps for :class:`~sknoisy.noise.AsymmetricNoise`.
+"""Ready-made noise definitions: transition matrices and named class-flip maps.
 
-Each preset turns into a dict ``{true label: noisy label}`` over the fitted
-``classes_``. Two kinds exist:
+Transition matrices are row-stochastic, ``T[i, j] = P(noisy = j | true = i)``;
+cleanlab's ``noise_matrix`` is their transpose.
+
+Each named map of :class:`~sknoisy.noise.AsymmetricNoise` turns into a dict
+``{true label: noisy label}`` over the fitted ``classes_``. Two kinds exist:
 
 - *fixed* presets (``"cifar10"``, ``"mnist"``, ``"cifar100_superclass"``) name
   concrete classes of a data set; they accept the integer class indices or the
@@ -14,6 +17,9 @@ Each preset turns into a dict ``{true label: noisy label}`` over the fitted
 import numbers
 
 import numpy as np
+from sklearn.utils.validation import check_array
+
+_ROW_TOL = 1e-6
 
 CIFAR10_CLASSES = (
     "airplane",
@@ -148,3 +154,113 @@ def preset_targets(preset, classes):
                 )
             targets[i] = position[target]
     return targets
+
+
+def check_transition_matrix(matrix, n_classes, name="matrix"):
+    """Validate a row-stochastic transition matrix of size ``n_classes``."""
+    T = check_array(matrix, dtype=np.float64, input_name=name)
+    if T.shape[0] != T.shape[1]:
+        raise ValueError(f"{name} must be square, got shape {T.shape}")
+    if n_classes is not None and T.shape[0] != n_classes:
+        raise ValueError(
+            f"{name} has {T.shape[0]} rows but there are {n_classes} classes; "
+            "pass `classes` if y lacks some of them"
+        )
+    if (T < 0).any():
+        raise ValueError(f"{name} must be non-negative")
+    if not np.allclose(T.sum(axis=1), 1.0, rtol=0, atol=_ROW_TOL):
+        raise ValueError(
+            f"{name} rows must sum to 1 (tolerance {_ROW_TOL}), got row sums "
+            f"{np.round(T.sum(axis=1), 8).tolist()}"
+        )
+    return T / T.sum(axis=1, keepdims=True)
+
+
+def symmetric_transition_matrix(n_classes, rate, flip_to="other"):
+    """Expected transition matrix of :class:`SymmetricNoise`.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes ``c`` (at least 2).
+    rate : float
+        Flip probability ``r`` in [0, 1].
+    flip_to : {"other", "any"}, default="other"
+        ``"other"``: ``T = (1 - r) I + r / (c - 1) (1 - I)``; ``"any"``:
+        ``T = (1 - r) I + r / c``.
+
+    Returns
+    -------
+    matrix : ndarray of shape (n_classes, n_classes)
+        Row-stochastic, ``matrix[i, j] = P(noisy = j | true = i)``.
+
+    Examples
+    --------
+    >>> from sknoisy.noise import symmetric_transition_matrix
+    >>> symmetric_transition_matrix(3, 0.4)
+    array([[0.6, 0.2, 0.2],
+           [0.2, 0.6, 0.2],
+           [0.2, 0.2, 0.6]])
+    """
+    if not (isinstance(n_classes, numbers.Integral) and n_classes >= 2):
+        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    if not 0 <= rate <= 1:
+        raise ValueError(f"rate must be in [0, 1], got {rate}")
+    if flip_to not in ("other", "any"):
+        raise ValueError(f"flip_to must be 'other' or 'any', got {flip_to!r}")
+    eye = np.eye(n_classes)
+    if flip_to == "other":
+        return (1 - rate) * eye + rate / (n_classes - 1) * (1 - eye)
+    return (1 - rate) * eye + rate / n_classes
+
+
+def to_cleanlab_noise_matrix(matrix):
+    """Convert a sknoisy transition matrix to cleanlab's ``noise_matrix``.
+
+    sknoisy's ``matrix[i, j] = P(noisy = j | true = i)`` (rows sum to 1);
+    cleanlab's ``noise_matrix[i, j] = P(label = i | true_label = j)`` (columns sum
+    to 1) is its transpose.
+
+    Parameters
+    ----------
+    matrix : array-like of shape (n_classes, n_classes)
+        Row-stochastic transition matrix.
+
+    Returns
+    -------
+    noise_matrix : ndarray of shape (n_classes, n_classes)
+        Column-stochastic matrix for ``cleanlab.benchmarking.noise_generation``.
+
+    Examples
+    --------
+    >>> from sknoisy.noise import to_cleanlab_noise_matrix
+    >>> to_cleanlab_noise_matrix([[0.9, 0.1], [0.3, 0.7]])
+    array([[0.9, 0.3],
+           [0.1, 0.7]])
+    """
+    return check_transition_matrix(matrix, None).T.copy()
+
+
+def from_cleanlab_noise_matrix(noise_matrix):
+    """Convert cleanlab's column-stochastic ``noise_matrix`` to a sknoisy matrix.
+
+    Parameters
+    ----------
+    noise_matrix : array-like of shape (n_classes, n_classes)
+        ``noise_matrix[i, j] = P(label = i | true_label = j)``; columns sum to 1.
+
+    Returns
+    -------
+    matrix : ndarray of shape (n_classes, n_classes)
+        ``matrix[i, j] = P(noisy = j | true = i)``; rows sum to 1.
+
+    Examples
+    --------
+    >>> from sknoisy.noise import from_cleanlab_noise_matrix
+    >>> from_cleanlab_noise_matrix([[0.9, 0.3], [0.1, 0.7]])
+    array([[0.9, 0.1],
+           [0.3, 0.7]])
+    """
+    return check_transition_matrix(
+        np.asarray(noise_matrix).T, None, "noise_matrix.T"
+    ).copy()

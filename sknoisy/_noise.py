@@ -1,0 +1,976 @@
+"""Label-noise injectors: samplers that corrupt ``y`` and leave ``X`` alone.
+
+Every injector is an imbalanced-learn sampler: ``fit_resample(X, y)`` returns
+``(X, y_noisy)`` and :class:`imblearn.pipeline.Pipeline` applies it while fitting
+only, so a model is trained on noisy labels and scored on the given ones.
+
+Transition matrices are row-stochastic: ``T[i, j] = P(noisy = j | true = i)`` over
+``classes_`` in sorted order. cleanlab's ``noise_matrix`` is the transpose
+(``P(label = i | true_label = j)``, columns sum to one); convert with
+:func:`to_cleanlab_noise_matrix` and :func:`from_cleanlab_noise_matrix`.
+"""
+
+import numbers
+import warnings
+from abc import abstractmethod
+
+import numpy as np
+from imblearn.base import BaseSampler
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
+from scipy.special import softmax
+from scipy.stats import truncnorm
+from sklearn.base import _fit_context, clone
+from sklearn.cluster import KMeans
+from sklearn.preprocessing import normalize
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _num_samples, check_array, validate_data
+
+from ._noise_presets import (
+    MAPPING_PRESETS,
+    check_transition_matrix,
+    fixed_preset_classes,
+    preset_targets,
+)
+
+_SHARED_DOC = {
+    "{exact}": """exact : bool, default=False
+        If False, every sample is corrupted independently (a coin flip with the
+        class's flip probability). If True, exactly ``round(p_c * n_c)`` samples
+        of each class ``c`` are drawn without replacement, ``p_c`` being that
+        class's flip probability and ``n_c`` its count.""",
+    "{classes}": """classes : array-like, default=None
+        All class labels the noise may use, e.g. when ``y`` is one CV fold that
+        lacks a class. Every label of ``y`` must be among them. ``None`` means
+        the sorted unique labels of ``y``.""",
+    "{random_state}": """random_state : int, RandomState instance, Generator or None, \
+default=None
+        Seed of the noise. An int gives the same noisy labels on every call; a
+        :class:`numpy.random.Generator` is used (and advanced) as is.""",
+    "{attributes}": """classes_ : ndarray of shape (n_classes,)
+        Sorted class labels; the rows and columns of ``transition_matrix_``.
+
+    noise_mask_ : ndarray of shape (n_samples,), dtype=bool
+        True where the noisy label differs from the given one.
+
+    noise_rate_ : float
+        Realized fraction of changed labels, ``noise_mask_.mean()``.
+
+    transition_matrix_ : ndarray of shape (n_classes, n_classes)
+        Realized row-stochastic matrix: entry ``[i, j]`` is the fraction of samples
+        of given class ``i`` whose noisy label is ``j``. Rows of classes absent
+        from ``y`` are all zero.
+
+    sampling_strategy_ : dict
+        Number of changed labels per given class (imbalanced-learn's fitted
+        attribute).
+
+    n_features_in_ : int
+        Number of features of ``X``, ``X.shape[1]`` (not set for 1-D ``X``).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the features of ``X``; only when ``X`` is a DataFrame with
+        string column names.""",
+}
+
+
+def _fill_doc(cls):
+    for key, text in _SHARED_DOC.items():
+        cls.__doc__ = cls.__doc__.replace(key, text)
+    return cls
+
+
+def _check_generator(random_state):
+    """Turn a ``random_state`` into a :class:`numpy.random.Generator`."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+    return np.random.default_rng(random_state)
+
+
+def _check_targets(y):
+    """Validate ``y``; return it as a 1-D array and a function restoring its kind."""
+    if y is None:
+        raise ValueError(
+            "This noise injector requires y to be passed, but the target y is None"
+        )
+    y_in = y
+    if sparse.issparse(y):
+        y = y.toarray()
+    arr = np.asarray(y)
+    # Integer arrays are always class labels: skip type_of_target, which costs
+    # more than the noise itself on millions of labels.
+    if not (arr.ndim == 1 and arr.dtype.kind in "iu"):
+        check_classification_targets(y)
+    one_hot = arr.ndim == 2 and arr.shape[1] > 1
+    if one_hot:
+        if not (np.isin(arr, (0, 1)).all() and (arr.sum(axis=1) == 1).all()):
+            raise ValueError("Multilabel and multioutput targets are not supported.")
+        y1d = arr.argmax(axis=1)
+    else:
+        y1d = arr.reshape(-1)
+
+    def restore(labels):
+        if one_hot:
+            out = np.zeros(arr.shape, dtype=arr.dtype)
+            out[np.arange(len(labels)), labels] = 1
+        else:
+            out = labels.reshape(arr.shape)
+        if isinstance(y_in, list):
+            return out.tolist()
+        if type(y_in).__module__.startswith("pandas"):
+            return _restore_pandas(y_in, out)
+        return out
+
+    return y1d, restore
+
+
+def _restore_pandas(y, values):
+    import pandas as pd
+
+    def series_like(s, v):
+        dtype = s.dtype
+        if isinstance(dtype, pd.CategoricalDtype):  # new classes become categories
+            extra = pd.Index(pd.unique(v)).difference(dtype.categories)
+            cats = dtype.categories.append(extra)
+            dtype = pd.CategoricalDtype(cats, ordered=dtype.ordered)
+        return pd.Series(v, index=s.index, name=s.name).astype(dtype)
+
+    if isinstance(y, pd.DataFrame):
+        if values.ndim == 2 and values.shape[1] == y.shape[1] > 1:
+            return pd.DataFrame(values, index=y.index, columns=y.columns)
+        return series_like(y.iloc[:, 0], values.ravel()).to_frame()
+    return series_like(y, values)
+
+
+def _encode(y, classes):
+    """Sorted classes and integer codes of ``y`` (codes index ``classes``)."""
+    if classes is None:
+        if y.dtype.kind in "iu" and y.size:
+            low, high = int(y.min()), int(y.max())
+            # dense range of ints: an O(n) bincount instead of sorting
+            if high - low <= 4 * y.size + 1024 and -(2**62) < low <= high < 2**62:
+                shifted = y.astype(np.intp, copy=False)
+                if low:
+                    shifted = shifted - low
+                present = np.bincount(shifted, minlength=high - low + 1) > 0
+                # smallest int type for the codes: less memory traffic on big y
+                lookup = (np.cumsum(present) - 1).astype(
+                    np.min_scalar_type(-present.size)
+                )
+                codes = lookup[shifted]
+                return (np.flatnonzero(present) + low).astype(y.dtype), codes
+        return np.unique(y, return_inverse=True)
+    classes = np.asarray(classes)
+    if classes.ndim != 1:
+        raise ValueError(f"classes must be 1-D, got shape {classes.shape}")
+    sorted_classes = np.unique(classes)
+    if len(sorted_classes) != len(classes):
+        raise ValueError("classes must not contain duplicates")
+    if y.dtype.kind in "US" and sorted_classes.dtype.kind in "US":
+        sorted_classes = sorted_classes.astype(
+            np.promote_types(y.dtype, sorted_classes.dtype)
+        )
+    try:
+        codes = np.searchsorted(sorted_classes, y)
+        np.clip(codes, 0, len(sorted_classes) - 1, out=codes)
+        unknown = sorted_classes[codes] != y
+    except TypeError:  # labels and classes of incomparable types
+        unknown = np.ones(len(y), dtype=bool)
+    if np.any(unknown):
+        raise ValueError(
+            f"y contains labels that are not in classes: "
+            f"{np.unique(np.asarray(y)[unknown])[:5].tolist()}"
+        )
+    return sorted_classes, codes
+
+
+def _select(y, p, exact, rng):
+    """Boolean mask of the samples to corrupt; ``p`` is a flip probability per class."""
+    if not exact:
+        return rng.random(len(y)) < p[y]
+    mask = np.zeros(len(y), dtype=bool)
+    for k, idx in enumerate(_class_groups(y, len(p))):
+        mask[rng.choice(idx, int(np.rint(p[k] * idx.size)), replace=False)] = True
+    return mask
+
+
+def _class_groups(y, n_classes):
+    """Sample indices grouped by class, as a list indexed by class code."""
+    order = np.argsort(y, kind="stable")  # radix sort for small int codes
+    bounds = np.cumsum(np.bincount(y, minlength=n_classes))
+    return np.split(order, bounds[:-1])
+
+
+class BaseNoise(BaseSampler):
+    """Base class of the label-noise injectors.
+
+    ``fit_resample`` validates ``X`` and ``y``, encodes the labels as integer codes
+    ``0..n_classes-1`` of the sorted ``classes_``, calls the one hook
+    ``_fit_resample(X, y, rng)``, which returns the noisy codes, then sets the
+    fitted attributes and returns ``(X, y_noisy)`` with ``X`` the very object
+    passed in and ``y_noisy`` of the same kind as ``y``: list, ndarray (dtype and
+    shape kept, one-hot stays one-hot), pandas Series or DataFrame (index, name
+    and dtype kept). ``y`` itself is never modified. A subclass sets
+    ``_uses_features = True`` when its hook needs ``X`` as a 2-D numeric array;
+    otherwise only the length of ``X`` matters and ``X`` may be of any shape
+    (images of shape ``(n, C, H, W)``, a 1-D array of file paths, ...).
+
+    Warning: This class should not be used directly. Use the derived classes.
+    """
+
+    _sampling_type = "bypass"
+    _uses_features = False
+    _parameter_constraints: dict = {
+        "classes": ["array-like", None],
+        "random_state": ["random_state", np.random.Generator],
+    }
+
+    def fit(self, X, y):
+        """Draw the noise and set the fitted attributes; returns ``self``.
+
+        Same parameters as ``fit_resample``, which should be preferred.
+        """
+        self.fit_resample(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_resample(self, X, y):
+        """Return ``X`` unchanged and a noisy copy of ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Samples; returned as is. Injectors that use features flatten it to
+            ``(n_samples, n_features)`` internally.
+        y : array-like of shape (n_samples,)
+            Given labels (ints, strings, ...; a one-hot matrix is accepted too).
+
+        Returns
+        -------
+        X : array-like
+            The ``X`` passed in (same object).
+        y_noisy : array-like of shape (n_samples,)
+            Noisy labels, of the same kind as ``y``.
+        """
+        y1d, restore = _check_targets(y)
+        Xv = self._check_X(X)
+        if _num_samples(Xv) != len(y1d):
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {_num_samples(Xv)} "
+                f"and {len(y1d)}"
+            )
+        classes = self.classes
+        if classes is None:
+            classes = self._default_classes(y1d)
+        self.classes_, codes = _encode(y1d, classes)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes to move labels "
+                f"between; got 1 class ({self.classes_[0]!r})"
+            )
+        noisy = self._fit_resample(Xv, codes, _check_generator(self.random_state))
+        c = len(self.classes_)
+        self.noise_mask_ = noisy != codes
+        self.noise_rate_ = float(self.noise_mask_.mean())
+        flips = np.flatnonzero(self.noise_mask_)
+        pairs = codes[flips].astype(np.intp) * c
+        pairs += noisy[flips]
+        counts = np.bincount(pairs, minlength=c * c).reshape(c, c)
+        flipped = counts.sum(axis=1)
+        totals = np.bincount(codes, minlength=c)
+        counts[np.diag_indices(c)] = totals - flipped
+        self.transition_matrix_ = np.divide(
+            counts, totals[:, None], out=np.zeros((c, c)), where=totals[:, None] > 0
+        )
+        self.sampling_strategy_ = {
+            label: int(k) for label, k in zip(self.classes_.tolist(), flipped)
+        }
+        return X, restore(self.classes_[noisy])
+
+    def _check_X(self, X):
+        if self._uses_features:
+            X = validate_data(self, X, accept_sparse="csr", allow_nd=True)
+            return X.reshape(X.shape[0], -1) if X.ndim > 2 else X
+        # Only len(X) is used: X is not converted, just its feature count noted.
+        validate_data(self, X, skip_check_array=True)
+        return X
+
+    def _default_classes(self, y):
+        return None
+
+    @abstractmethod
+    def _fit_resample(self, X, y, rng):
+        """Return new noisy codes for the codes ``y`` (ints in ``[0, n_classes)``).
+
+        ``X`` is the validated ``X`` (2-D numeric when ``_uses_features``), ``rng``
+        a :class:`numpy.random.Generator`, the only source of randomness.
+        """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.three_d_array = True
+        if not self._uses_features:  # X is passed through, never read
+            tags.no_validation = True
+            tags.input_tags.string = True
+            tags.input_tags.allow_nan = True
+        return tags
+
+
+@_fill_doc
+class SymmetricNoise(BaseNoise):
+    """Symmetric (uniform) label noise.
+
+    Each label is corrupted with probability ``rate``. Two conventions exist:
+
+    - ``flip_to="other"`` (default): the label moves to a *different* class drawn
+      uniformly, ``T = (1 - r) I + r / (c - 1) (1 - I)``; the realized noise rate
+      is ``rate``. This is the "uniform noise" of Zhang & Sabuncu (GCE) and of
+      most later papers.
+    - ``flip_to="any"``: the label is replaced by a class drawn uniformly from all
+      ``c`` classes, which may be the true one, ``T = (1 - r) I + r / c``; the
+      realized noise rate is ``rate * (c - 1) / c``. This is the convention of
+      Tanaka et al. (joint optimization) and Patrini et al.
+
+    Parameters
+    ----------
+    rate : float, default=0.2
+        Probability ``r`` that a label is corrupted, in [0, 1].
+
+    flip_to : {"other", "any"}, default="other"
+        Where a corrupted label goes: a different class (``"other"``) or any
+        class including the true one (``"any"``).
+
+    {exact}
+
+    {classes}
+
+    {random_state}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    TransitionMatrixNoise : Noise from any transition matrix.
+    symmetric_transition_matrix : The expected matrix of this noise.
+
+    References
+    ----------
+    Z. Zhang and M. R. Sabuncu, "Generalized Cross Entropy Loss for Training Deep
+    Neural Networks with Noisy Labels", NeurIPS 2018.
+
+    D. Tanaka et al., "Joint Optimization Framework for Learning with Noisy
+    Labels", CVPR 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknoisy.noise import SymmetricNoise
+    >>> X, y = np.zeros((30, 2)), np.repeat([0, 1, 2], 10)
+    >>> noise = SymmetricNoise(rate=0.2, exact=True, random_state=0)
+    >>> X_res, y_noisy = noise.fit_resample(X, y)
+    >>> X_res is X, noise.noise_rate_, int((y_noisy != y).sum())
+    (True, 0.2, 6)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseNoise._parameter_constraints,
+        "rate": [Interval(numbers.Real, 0, 1, closed="both")],
+        "flip_to": [StrOptions({"other", "any"})],
+        "exact": ["boolean"],
+    }
+
+    def __init__(
+        self, rate=0.2, *, flip_to="other", exact=False, classes=None, random_state=None
+    ):
+        self.rate = rate
+        self.flip_to = flip_to
+        self.exact = exact
+        self.classes = classes
+        self.random_state = random_state
+
+    def _fit_resample(self, X, y, rng):
+        c = len(self.classes_)
+        if self.exact:
+            touched = _select(y, np.full(c, self.rate), True, rng)
+        else:
+            touched = rng.random(len(y), dtype=np.float32) < self.rate
+        idx = np.flatnonzero(touched)  # faster than boolean-mask indexing
+        dtype = np.int16 if c < 2**14 else np.int64  # narrow: less memory traffic
+        draw = rng.integers(0 if self.flip_to == "any" else 1, c, idx.size, dtype)
+        if self.flip_to == "other":  # a uniform offset in 1..c-1: another class
+            draw += y[idx]
+            draw %= c
+        noisy = y.copy()
+        noisy[idx] = draw
+        return noisy
+
+
+@_fill_doc
+class AsymmetricNoise(BaseNoise):
+    """Class-dependent label noise: ``true -> mapping[true]`` with probability ``rate``.
+
+    Classes that are not keys of the mapping (or map to themselves) keep their
+    labels.
+
+    Parameters
+    ----------
+    rate : float, default=0.2
+        Flip probability of every mapped class, in [0, 1].
+
+    mapping : dict or str, default="pair"
+        ``{true label: noisy label}`` over the labels of ``y``, or a preset:
+
+        - ``"pair"``: pair flip of Co-teaching, ``i -> i + 1 mod c`` over the
+          positions of the sorted ``classes_``.
+        - ``"cifar10"``: truck -> automobile, bird -> airplane, deer -> horse,
+          cat <-> dog (Zhang & Sabuncu; Tanaka et al.; Patrini et al.). Works with
+          the CIFAR-10 indices 0..9 (0 airplane, 1 automobile, 2 bird, 3 cat,
+          4 deer, 5 dog, 6 frog, 7 horse, 8 ship, 9 truck) or the class names.
+        - ``"mnist"``: 2 -> 7, 3 -> 8, 5 <-> 6, 7 -> 1 (Patrini et al.); labels
+          0..9 or the strings "0".."9".
+        - ``"cifar100_blocks"``: the next class, circularly, within each block of
+          5 consecutive class positions (0->1->2->3->4->0, 5->6->...). This is what
+          Patrini et al.'s code does; it is *not* the super-class structure.
+        - ``"cifar100_superclass"``: the next fine class (in index order),
+          circularly, within each of the 20 CIFAR-100 super-classes, as the papers
+          describe it; labels 0..99 or the fine class names.
+
+        The fixed presets (cifar10, mnist, cifar100_superclass) use the whole data
+        set's classes as ``classes_`` when ``classes`` is None.
+
+    {exact}
+
+    {classes}
+
+    {random_state}
+
+    Attributes
+    ----------
+    mapping_ : dict
+        The mapping applied, ``{true label: noisy label}``, classes that flip only.
+
+    {attributes}
+
+    See Also
+    --------
+    TransitionMatrixNoise : Noise from any transition matrix.
+
+    References
+    ----------
+    G. Patrini et al., "Making Deep Neural Networks Robust to Label Noise: a Loss
+    Correction Approach", CVPR 2017.
+
+    B. Han et al., "Co-teaching: Robust Training of Deep Neural Networks with
+    Extremely Noisy Labels", NeurIPS 2018.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknoisy.noise import AsymmetricNoise
+    >>> y = np.array(["cat", "dog", "truck", "ship"] * 5)
+    >>> noise = AsymmetricNoise(rate=0.4, mapping="cifar10", exact=True,
+    ...                         random_state=0)
+    >>> _, y_noisy = noise.fit_resample(np.zeros((20, 1)), y)
+    >>> sorted(set(zip(y[y != y_noisy].tolist(), y_noisy[y != y_noisy].tolist())))
+    [('cat', 'dog'), ('dog', 'cat'), ('truck', 'automobile')]
+    >>> noise.noise_rate_
+    0.3
+    """
+
+    _parameter_constraints: dict = {
+        **BaseNoise._parameter_constraints,
+        "rate": [Interval(numbers.Real, 0, 1, closed="both")],
+        "mapping": [dict, StrOptions(set(MAPPING_PRESETS))],
+        "exact": ["boolean"],
+    }
+
+    def __init__(
+        self, rate=0.2, mapping="pair", *, exact=False, classes=None, random_state=None
+    ):
+        self.rate = rate
+        self.mapping = mapping
+        self.exact = exact
+        self.classes = classes
+        self.random_state = random_state
+
+    def _default_classes(self, y):
+        if isinstance(self.mapping, str):
+            return fixed_preset_classes(self.mapping, y)
+        return None
+
+    def _targets(self):
+        if isinstance(self.mapping, str):
+            return preset_targets(self.mapping, self.classes_)
+        position = {label: i for i, label in enumerate(self.classes_.tolist())}
+        targets = np.arange(len(position))
+        for key, value in self.mapping.items():
+            for label in (key, value):
+                if label not in position:
+                    raise ValueError(
+                        f"mapping entry {key!r}: {value!r} uses {label!r}, which is "
+                        f"not among the classes {list(position)[:10]}; pass "
+                        "`classes` if y lacks it"
+                    )
+            targets[position[key]] = position[value]
+        return targets
+
+    def _fit_resample(self, X, y, rng):
+        targets = self._targets()
+        moves = targets != np.arange(len(targets))
+        self.mapping_ = dict(
+            zip(self.classes_[moves].tolist(), self.classes_[targets[moves]].tolist())
+        )
+        touched = _select(y, np.where(moves, float(self.rate), 0.0), self.exact, rng)
+        return np.where(touched, targets[y], y)
+
+
+@_fill_doc
+class TransitionMatrixNoise(BaseNoise):
+    """Label noise drawn from a row-stochastic transition matrix.
+
+    A sample of class ``i`` gets the noisy label ``j`` with probability
+    ``matrix[i, j]`` (classes in the sorted order of ``classes_``).
+
+    Note the convention: sknoisy's ``matrix[i, j] = P(noisy = j | true = i)``
+    (rows sum to 1); cleanlab's ``noise_matrix`` is the transpose. Use
+    :func:`from_cleanlab_noise_matrix` to convert.
+
+    Parameters
+    ----------
+    matrix : array-like of shape (n_classes, n_classes) or callable, default=None
+        Non-negative, rows summing to 1 (tolerance 1e-6), one row and column per
+        class of ``classes_``. A callable is called with ``n_classes`` and must
+        return such a matrix (e.g. ``functools.partial(symmetric_transition_matrix,
+        rate=0.3)``). Required: fitting with None raises a ValueError.
+
+    exact : bool, default=False
+        If False, every sample's noisy label is drawn independently from its row.
+        If True, class ``i`` sends exactly ``n_i * matrix[i, j]`` samples to each
+        class ``j``, rounded by largest remainder so that every row sums to ``n_i``;
+        which samples go where is random.
+
+    {classes}
+
+    {random_state}
+
+    Attributes
+    ----------
+    {attributes}
+
+    See Also
+    --------
+    SymmetricNoise, AsymmetricNoise : Special cases with their own options.
+
+    References
+    ----------
+    G. Patrini et al., "Making Deep Neural Networks Robust to Label Noise: a Loss
+    Correction Approach", CVPR 2017.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknoisy.noise import TransitionMatrixNoise
+    >>> T = [[0.8, 0.2], [0.0, 1.0]]
+    >>> noise = TransitionMatrixNoise(T, exact=True, random_state=0)
+    >>> _, y_noisy = noise.fit_resample(np.zeros((20, 1)), np.repeat([0, 1], 10))
+    >>> noise.transition_matrix_
+    array([[0.8, 0.2],
+           [0. , 1. ]])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseNoise._parameter_constraints,
+        "matrix": ["array-like", callable, None],
+        "exact": ["boolean"],
+    }
+
+    def __init__(self, matrix=None, *, exact=False, classes=None, random_state=None):
+        self.matrix = matrix
+        self.exact = exact
+        self.classes = classes
+        self.random_state = random_state
+
+    def _fit_resample(self, X, y, rng):
+        c = len(self.classes_)
+        if self.matrix is None:
+            raise ValueError("matrix must be given, got None")
+        matrix = self.matrix(c) if callable(self.matrix) else self.matrix
+        T = check_transition_matrix(matrix, c)
+        if self.exact:
+            counts = np.bincount(y, minlength=c)
+            raw = counts[:, None] * T
+            cells = np.floor(raw).astype(np.intp)
+            missing = counts - cells.sum(axis=1)
+            rank = np.empty_like(cells)
+            rank[np.arange(c)[:, None], np.argsort(cells - raw, axis=1)] = np.arange(c)
+            cells += rank < missing[:, None]
+            noisy = np.empty_like(y)
+            for k, idx in enumerate(_class_groups(y, c)):
+                noisy[rng.permutation(idx)] = np.repeat(np.arange(c), cells[k])
+            return noisy
+        u = rng.random(len(y))
+        cum = np.cumsum(T, axis=1)
+        cum /= cum[:, -1:]
+        noisy = np.empty_like(y)
+        for k, idx in enumerate(_class_groups(y, c)):
+            noisy[idx] = np.searchsorted(cum[k], u[idx], side="right")
+        return noisy
+
+
+@_fill_doc
+class PseudoLabelNoise(BaseNoise):
+    """Pseudo-label noise: labels replaced by the class of the sample's cluster.
+
+    The noise of Tanaka et al.'s PL-CIFAR, made for any data:
+
+    1. features: ``X`` flattened to 2-D, or ``feature_extractor(X)``;
+    2. clustering: ``KMeans(n_clusters=n_classes, init="k-means++", n_init=1)``
+       seeded from ``random_state``, or a clone of ``clusterer``;
+    3. matching: clusters are matched one-to-one to classes by the Hungarian
+       algorithm (:func:`scipy.optimize.linear_sum_assignment`) on the
+       cluster x class contingency table, maximising agreement; with more clusters
+       than classes, unmatched clusters take their majority label;
+    4. corruption: only *candidates*, samples whose cluster class differs from
+       their label, are changed (any other pick would be a no-op). With
+       ``exact=False`` each candidate is replaced independently with probability
+       ``min(1, rate * n / n_candidates)``, so the expected noise rate is
+       ``min(rate, n_candidates / n)``; with ``exact=True`` exactly
+       ``min(round(rate * n), n_candidates)`` candidates, drawn uniformly without
+       replacement, are replaced (a total count, not per class: per-class counts
+       would undo the structure). When there are fewer candidates than
+       ``rate * n`` all of them are replaced and a UserWarning says the realized
+       rate falls short.
+
+    The noise is structured: it hits samples that lie in another class's cluster,
+    the confusable ones, which makes it harder than symmetric noise.
+
+    Parameters
+    ----------
+    rate : float, default=0.2
+        Wanted fraction of changed labels, in [0, 1].
+
+    feature_extractor : callable or transformer, default=None
+        A callable is called as ``feature_extractor(X)``; an object with
+        ``fit_transform`` is cloned and ``fit_transform(X)`` is used (to use an
+        already fitted transformer, pass its ``transform`` method). The result is
+        flattened to 2-D. None clusters ``X`` itself.
+
+    clusterer : estimator, default=None
+        Clustering estimator with ``fit_predict`` or ``fit`` and ``labels_``; cloned
+        and, if its ``random_state`` is None, seeded from ``random_state``. None
+        means k-means++ with ``n_classes`` clusters.
+
+    exact : bool, default=False
+        Replace an exact total count instead of independent coin flips (see above).
+
+    {classes}
+
+    {random_state}
+
+    Attributes
+    ----------
+    pseudo_labels_ : ndarray of shape (n_samples,)
+        Class of every sample's cluster, in the labels of ``classes_``.
+
+    {attributes}
+
+    See Also
+    --------
+    InstanceDependentNoise : Another feature-dependent noise.
+
+    References
+    ----------
+    D. Tanaka et al., "Joint Optimization Framework for Learning with Noisy
+    Labels", CVPR 2018.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from sknoisy.noise import PseudoLabelNoise
+    >>> X, y = make_blobs(300, centers=3, cluster_std=4.0, random_state=0)
+    >>> noise = PseudoLabelNoise(rate=0.1, exact=True, random_state=0)
+    >>> _, y_noisy = noise.fit_resample(X, y)
+    >>> noise.noise_rate_
+    0.1
+    >>> flipped = noise.noise_mask_
+    >>> bool((y_noisy[flipped] == noise.pseudo_labels_[flipped]).all())
+    True
+    """
+
+    _uses_features = True
+    _parameter_constraints: dict = {
+        **BaseNoise._parameter_constraints,
+        "rate": [Interval(numbers.Real, 0, 1, closed="both")],
+        "feature_extractor": [callable, HasMethods(["fit_transform"]), None],
+        "clusterer": [HasMethods(["fit"]), None],
+        "exact": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        rate=0.2,
+        *,
+        feature_extractor=None,
+        clusterer=None,
+        exact=False,
+        classes=None,
+        random_state=None,
+    ):
+        self.rate = rate
+        self.feature_extractor = feature_extractor
+        self.clusterer = clusterer
+        self.exact = exact
+        self.classes = classes
+        self.random_state = random_state
+
+    def _check_X(self, X):
+        if self.feature_extractor is None:
+            return super()._check_X(X)
+        X = validate_data(
+            self, X, accept_sparse=True, dtype=None, ensure_2d=False, allow_nd=True
+        )
+        extractor = self.feature_extractor
+        if hasattr(extractor, "fit_transform"):
+            features = clone(extractor).fit_transform(X)
+        else:
+            features = extractor(X)
+        features = check_array(features, accept_sparse=True, allow_nd=True)
+        if features.ndim > 2:
+            features = features.reshape(features.shape[0], -1)
+        return features
+
+    def _cluster(self, X, rng):
+        seed = int(rng.integers(np.iinfo(np.int32).max))
+        if self.clusterer is None:
+            clusterer = KMeans(len(self.classes_), n_init=1, random_state=seed)
+        else:
+            clusterer = clone(self.clusterer)
+            if clusterer.get_params().get("random_state", 0) is None:
+                clusterer.set_params(random_state=seed)
+        if hasattr(clusterer, "fit_predict"):
+            return np.asarray(clusterer.fit_predict(X))
+        return np.asarray(clusterer.fit(X).labels_)
+
+    def _fit_resample(self, X, y, rng):
+        c, n = len(self.classes_), len(y)
+        _, clusters = np.unique(self._cluster(X, rng), return_inverse=True)
+        k = clusters.max() + 1
+        table = np.bincount(clusters * c + y, minlength=k * c).reshape(k, c)
+        cluster_class = table.argmax(axis=1)
+        rows, cols = linear_sum_assignment(table, maximize=True)
+        cluster_class[rows] = cols
+        pseudo = cluster_class[clusters]
+        self.pseudo_labels_ = self.classes_[pseudo]
+
+        candidates = np.flatnonzero(pseudo != y)
+        wanted = int(round(self.rate * n))
+        if candidates.size < wanted:
+            warnings.warn(
+                f"PseudoLabelNoise: only {candidates.size} of {n} samples "
+                f"({candidates.size / n:.3f}) lie in a cluster of another class, so "
+                f"the noise rate stays below rate={self.rate}",
+                UserWarning,
+            )
+        if self.exact:
+            chosen = rng.choice(candidates, min(wanted, candidates.size), replace=False)
+        else:
+            p = min(1.0, self.rate * n / candidates.size) if candidates.size else 0.0
+            chosen = candidates[rng.random(candidates.size) < p]
+        noisy = y.copy()
+        noisy[chosen] = pseudo[chosen]
+        return noisy
+
+
+@_fill_doc
+class InstanceDependentNoise(BaseNoise):
+    """Instance-dependent label noise (Xia et al., 2020; the common IDN generator).
+
+    Algorithm, for ``n`` samples, ``d`` features and ``c`` classes:
+
+    1. per-sample flip rates ``q_i`` are drawn from a normal with mean ``rate`` and
+       standard deviation ``std`` truncated to [0, 1]
+       (:func:`scipy.stats.truncnorm`; ``std=0`` gives ``q_i = rate``);
+    2. for every class ``k`` a matrix ``W_k`` of shape ``(d, c)`` with standard
+       normal entries is drawn;
+    3. a sample ``x_i`` of given class ``y_i`` is normalised, ``x_i / ||x_i||``
+       (``X`` flattened to 2-D), and scored, ``s_i = x_i W_{y_i} / ||x_i||``;
+    4. ``s_i[y_i] = -inf``; the row ``p_i = q_i softmax(s_i)`` gets
+       ``p_i[y_i] = 1 - q_i``;
+    5. the noisy label is drawn from ``p_i``.
+
+    The flip rate varies per sample and the wrong class depends on the sample.
+    The expected noise rate is the mean of the truncated normal: ``rate`` unless
+    ``rate`` is within about ``2 * std`` of 0 or 1 (e.g. ``rate=0`` with
+    ``std=0.1`` still flips about 8% of the labels; use ``std=0`` there).
+
+    Parameters
+    ----------
+    rate : float, default=0.2
+        Mean flip rate, in [0, 1].
+
+    std : float, default=0.1
+        Standard deviation of the per-sample flip rate before truncation, >= 0.
+
+    {classes}
+
+    {random_state}
+
+    Attributes
+    ----------
+    flip_rates_ : ndarray of shape (n_samples,)
+        The per-sample flip probabilities ``q_i``.
+
+    {attributes}
+
+    See Also
+    --------
+    PseudoLabelNoise : Feature-dependent noise from clusters.
+
+    References
+    ----------
+    X. Xia et al., "Part-dependent Label Noise: Towards Instance-dependent Label
+    Noise", NeurIPS 2020.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknoisy.noise import InstanceDependentNoise
+    >>> X, y = load_digits(return_X_y=True)
+    >>> noise = InstanceDependentNoise(rate=0.3, random_state=0)
+    >>> _, y_noisy = noise.fit_resample(X, y)
+    >>> abs(noise.noise_rate_ - 0.3) < 0.05
+    True
+    """
+
+    _uses_features = True
+    _parameter_constraints: dict = {
+        **BaseNoise._parameter_constraints,
+        "rate": [Interval(numbers.Real, 0, 1, closed="both")],
+        "std": [Interval(numbers.Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, rate=0.2, *, std=0.1, classes=None, random_state=None):
+        self.rate = rate
+        self.std = std
+        self.classes = classes
+        self.random_state = random_state
+
+    def _fit_resample(self, X, y, rng):
+        c, (n, d) = len(self.classes_), X.shape
+        if self.std == 0:
+            q = np.full(n, float(self.rate))
+        else:
+            a, b = (0 - self.rate) / self.std, (1 - self.rate) / self.std
+            q = truncnorm.rvs(
+                a, b, loc=self.rate, scale=self.std, size=n, random_state=rng
+            )
+        self.flip_rates_ = q
+        u = rng.random(n)
+        noisy = y.copy()
+        for k, idx in enumerate(_class_groups(y, c)):
+            W = rng.standard_normal((d, c))  # drawn for every class: same seed, same W
+            if not idx.size:
+                continue
+            scores = np.asarray(normalize(X[idx].astype(np.float64)) @ W)
+            scores[:, k] = -np.inf
+            P = softmax(scores, axis=1) * q[idx, None]
+            P[:, k] = 1 - q[idx]
+            cum = np.cumsum(P, axis=1)
+            cum /= cum[:, -1:]
+            noisy[idx] = (cum <= u[idx, None]).sum(axis=1)
+        return noisy
+
+
+_KINDS = {
+    "symmetric": SymmetricNoise,
+    "asymmetric": AsymmetricNoise,
+    "pair": AsymmetricNoise,
+    "transition_matrix": TransitionMatrixNoise,
+    "pseudo_label": PseudoLabelNoise,
+    "instance_dependent": InstanceDependentNoise,
+}
+
+
+def make_noise(kind, **params):
+    """Build a noise injector from its kind name.
+
+    Parameters
+    ----------
+    kind : {"symmetric", "asymmetric", "pair", "transition_matrix", \
+"pseudo_label", "instance_dependent"}
+        Injector class; ``"pair"`` is :class:`AsymmetricNoise` with
+        ``mapping="pair"`` (i -> i + 1 mod c).
+    **params : dict
+        Parameters of the injector, e.g. ``rate=0.4, random_state=0``.
+
+    Returns
+    -------
+    noise : BaseNoise
+        Unfitted injector.
+
+    Examples
+    --------
+    >>> from sknoisy.noise import make_noise
+    >>> make_noise("pair", rate=0.45)
+    AsymmetricNoise(rate=0.45)
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {sorted(_KINDS)}, got {kind!r}")
+    if kind == "pair":
+        if params.setdefault("mapping", "pair") != "pair":
+            raise ValueError("kind='pair' fixes mapping='pair'; use kind='asymmetric'")
+    return _KINDS[kind](**params)
+
+
+def corrupt_labels(y, kind="symmetric", rate=None, random_state=None, X=None, **params):
+    """Return a noisy copy of ``y``; the functional form of the injectors.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Given labels; not modified.
+    kind : str or BaseNoise, default="symmetric"
+        A kind accepted by :func:`make_noise`, or an injector (cloned first).
+    rate : float, default=None
+        Noise rate; None keeps the injector's default (or the instance's value).
+    random_state : int, RandomState instance, Generator or None, default=None
+        Seed; None keeps an instance's own ``random_state``.
+    X : array-like, default=None
+        Samples; required by "pseudo_label" and "instance_dependent".
+    **params : dict
+        Other parameters of the injector (``flip_to``, ``mapping``, ``matrix``,
+        ``exact``, ...).
+
+    Returns
+    -------
+    y_noisy : array-like of shape (n_samples,)
+        Noisy labels, of the same kind as ``y``.
+
+    Examples
+    --------
+    >>> from sknoisy.noise import corrupt_labels
+    >>> y = [0, 1, 2, 3] * 5
+    >>> y_noisy = corrupt_labels(y, "symmetric", rate=0.4, exact=True,
+    ...                          random_state=0)
+    >>> sum(a != b for a, b in zip(y, y_noisy))
+    8
+    """
+    if rate is not None:
+        params["rate"] = rate
+    if random_state is not None or not isinstance(kind, BaseNoise):
+        params["random_state"] = random_state
+    if isinstance(kind, BaseNoise):
+        noise = clone(kind).set_params(**params)
+    else:
+        noise = make_noise(kind, **params)
+    if X is None:
+        if noise._uses_features:
+            raise ValueError(f"X is required for {type(noise).__name__}")
+        X = np.broadcast_to(np.int8(0), (_num_samples(y), 1))  # no memory
+    return noise.fit_resample(X, y)[1]

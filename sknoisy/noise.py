@@ -1,0 +1,37 @@
+"""Label-noise injectors (imbalanced-learn samplers) and helpers.
+
+Transition matrices are row-stochastic, ``T[i, j] = P(noisy = j | true = i)``;
+cleanlab's ``noise_matrix`` is the transpose (see :func:`to_cleanlab_noise_matrix`).
+"""
+
+from ._noise import (
+    AsymmetricNoise,
+    BaseNoise,
+    InstanceDependentNoise,
+    PseudoLabelNoise,
+    SymmetricNoise,
+    TransitionMatrixNoise,
+    corrupt_labels,
+    make_noise,
+)
+from ._noise_presets import (
+    MAPPING_PRESETS,
+    from_cleanlab_noise_matrix,
+    symmetric_transition_matrix,
+    to_cleanlab_noise_matrix,
+)
+
+__all__ = [
+    "BaseNoise",
+    "SymmetricNoise",
+    "AsymmetricNoise",
+    "TransitionMatrixNoise",
+    "PseudoLabelNoise",
+    "InstanceDependentNoise",
+    "corrupt_labels",
+    "make_noise",
+    "symmetric_transition_matrix",
+    "to_cleanlab_noise_matrix",
+    "from_cleanlab_noise_matrix",
+    "MAPPING_PRESETS",
+]
