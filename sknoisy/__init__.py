@@ -7,7 +7,7 @@ injectors for pipelines live in :mod:`sknoisy.noise`, networks in
 :mod:`sknoisy.models`, data loaders in :mod:`sknoisy.datasets`.
 """
 
-from . import augment, datasets, losses, models
+from . import augment, datasets, losses, models, noise
 from ._classifier import NoisyLabelClassifier
 from ._correction import LabelCorrection
 from ._truncation import TruncationPruning
@@ -22,5 +22,6 @@ __all__ = [
     "datasets",
     "losses",
     "models",
+    "noise",
     "__version__",
 ]

@@ -7,13 +7,12 @@ cleanlab's ``noise_matrix`` is the transpose (see :func:`to_cleanlab_noise_matri
 from ._noise import (
     AsymmetricNoise,
     BaseNoise,
-    InstanceDependentNoise,
-    PseudoLabelNoise,
     SymmetricNoise,
     TransitionMatrixNoise,
     corrupt_labels,
     make_noise,
 )
+from ._noise_features import InstanceDependentNoise, PseudoLabelNoise
 from ._noise_presets import (
     MAPPING_PRESETS,
     from_cleanlab_noise_matrix,
