@@ -185,7 +185,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         The class labels.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, for pandas input with string
         column names.
     history_ : skorch.History
@@ -642,8 +642,6 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         self : NoisyLabelClassifier
             The fitted estimator.
         """
-        if _is_indexed(X):  # internal call from skorch's machinery
-            return super().partial_fit(X, y, **fit_params)
         self._check_params()
         first = not self.initialized_ or "classes_inferred_" not in vars(self)
         X, y_enc = self._validate_fit_data(X, y, reset=first, classes=classes)
@@ -654,8 +652,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         return self
 
     def _train(self, X, y_enc, **fit_params):
-        indexed = {X_KEY: X, INDEX_KEY: np.arange(len(X))}
         state = self._ensure_training_state(y_enc)
+        # Sample indices travel with X only when per-sample state needs them;
+        # otherwise skorch sees exactly what plain skorch would.
+        indexed = X if state is None else {X_KEY: X, INDEX_KEY: np.arange(len(X))}
         super().partial_fit(indexed, y_enc, **fit_params)
         if state is not None and self.label_correction and self.refit_corrected:
             self._refit_on_corrected(state, indexed, y_enc, **fit_params)
