@@ -16,7 +16,12 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import Dataset
 from skorch.utils import is_dataset, to_tensor
@@ -436,6 +441,13 @@ device, compile, use_caching, torch_load_kwargs : see skorch
                 f"{type(self).__name__} requires y to be passed, but the target "
                 "y is None."
             )
+        n_X, n_y = _num_samples(X), _num_samples(y)
+        if n_X != n_y:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {n_X} and {n_y}."
+            )
+        if n_X == 0:
+            raise ValueError("X and y are empty (0 samples); fit needs samples.")
         X, y = validate_data(
             self,
             X,

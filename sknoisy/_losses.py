@@ -77,7 +77,18 @@ def _check_inputs(logits, target):
             f"target of integer dtype must have shape ({logits.shape[0]},), got "
             f"shape {tuple(target.shape)}."
         )
-    return target.to(device=logits.device, dtype=torch.long), False
+    target = target.to(device=logits.device, dtype=torch.long)
+    n_classes = logits.shape[1]
+    # Checked on CPU only: on an accelerator the check would cost a host sync
+    # per batch, and torch's own device-side assert catches the error there.
+    if target.device.type == "cpu" and bool(
+        ((target < 0) | (target >= n_classes)).any()
+    ):
+        raise ValueError(
+            f"target class indices must be in [0, {n_classes}), got values from "
+            f"{int(target.min())} to {int(target.max())}."
+        )
+    return target, False
 
 
 def _target_expectation(values, target, is_soft):

@@ -250,6 +250,8 @@ class BaseNoise(BaseSampler):
             Noisy labels, of the same kind as ``y``.
         """
         y1d, restore = _check_targets(y)
+        if len(y1d) == 0:
+            raise ValueError("y is empty: fit_resample needs at least one sample")
         Xv = self._check_X(X)
         if _num_samples(Xv) != len(y1d):
             raise ValueError(

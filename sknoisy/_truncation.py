@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
@@ -75,12 +77,23 @@ class TruncationPruning(Callback):
         from ._classifier import INDEX_KEY
 
         criterion = net.criterion_
+        weights = state.sample_weights.clone()
         net._set_training(False)
         for Xi, yi in net.get_iterator(dataset, training=False):
             index = to_tensor(Xi[INDEX_KEY], device=net.device)
             logits = net.infer(Xi)
             target = state.targets(index, to_tensor(yi, device=net.device))
-            state.sample_weights[index] = criterion.prune_weights(logits, target).to(
-                state.sample_weights.dtype
-            )
+            weights[index] = criterion.prune_weights(logits, target).to(weights.dtype)
         net._set_training(True)
+        if not bool(weights.any()):
+            # A network that is not confident about anything yet (pruning
+            # scheduled too early) would prune every sample and stop learning.
+            warnings.warn(
+                f"Truncated loss: pruning in epoch {len(net.history)} would drop "
+                "every sample (no probability above k); kept the previous "
+                "weights. Start pruning later (prune_start) or lower k.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return
+        state.sample_weights = weights

@@ -1,0 +1,245 @@
+"""NoisyLabelClassifier trained through Hugging Face accelerate (skorch.hf).
+
+Nothing here imports :mod:`accelerate` itself: skorch's :class:`AccelerateMixin`
+only uses the ``accelerator`` object it is given, so ``import sknoisy.accelerate``
+works without accelerate installed and only building an ``Accelerator`` needs it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+from skorch.exceptions import DeviceWarning
+from skorch.hf import AccelerateMixin
+from skorch.utils import to_tensor
+
+from ._classifier import INDEX_KEY, NoisyLabelClassifier, _is_indexed
+from ._truncation import TruncationPruning
+
+__all__ = ["AcceleratedNoisyLabelClassifier"]
+
+
+def _n_processes(accelerator):
+    return int(getattr(accelerator, "num_processes", 1) or 1)
+
+
+class _GatheredTruncationPruning(TruncationPruning):
+    """Truncation pruning whose weights are gathered across processes.
+
+    With several processes the evaluation data loader is sharded, so each
+    process scores only its part of the training set. The (index, weight)
+    pairs of all processes are gathered so every process holds the weights of
+    every sample (a process trains on other samples in the next epoch).
+    """
+
+    @torch.no_grad()
+    def prune(self, net, dataset, state):
+        accelerator = net.accelerator
+        criterion = net.criterion_
+        device = state.sample_weights.device
+        net._set_training(False)
+        try:
+            for Xi, yi in net.get_iterator(dataset, training=False):
+                index = to_tensor(Xi[INDEX_KEY], device=device)
+                logits = net.infer(Xi)
+                target = state.targets(index, to_tensor(yi, device=device))
+                weights = criterion.prune_weights(logits, target).to(
+                    device=logits.device, dtype=torch.float32
+                )
+                index = index.to(logits.device)
+                if _n_processes(accelerator) > 1:
+                    index, weights = accelerator.gather_for_metrics((index, weights))
+                state.sample_weights[index.to(device)] = weights.to(
+                    device=device, dtype=state.sample_weights.dtype
+                )
+        finally:
+            net._set_training(True)
+
+
+class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
+    """:class:`~sknoisy.NoisyLabelClassifier` trained through Hugging Face accelerate.
+
+    skorch's :class:`skorch.hf.AccelerateMixin` combined with
+    :class:`~sknoisy.NoisyLabelClassifier`: the ``accelerator`` prepares the
+    module, optimizer and data loaders, so one model trains on several GPUs
+    (distributed data parallel, one process per GPU, started with ``accelerate
+    launch``), with mixed precision or gradient accumulation. Every parameter of
+    :class:`~sknoisy.NoisyLabelClassifier` is available.
+
+    Differences from the plain estimator:
+
+    - ``device`` defaults to None: the accelerator places the data and the
+      model (skorch refuses a ``device`` when ``accelerator.device_placement``).
+    - ``verbose`` is honoured: the epoch table is printed (on the main process
+      only) when ``verbose`` is truthy, whereas skorch's mixin prints it always.
+    - ``loss="truncated_gce"``: the pruning weights computed by each process on
+      its shard are gathered, so all processes share the same weights.
+    - ``label_correction`` is refused with more than one process: its label
+      state is updated from the training batches a process sees, which are a
+      different shard in every process, so the corrected labels would diverge
+      between processes. Train it on one process (one GPU), or on several GPUs
+      without label correction.
+    - Saving: the module is unwrapped after training (``unwrap_after_train``),
+      after which the estimator pickles; skorch calls pickling accelerated nets
+      fragile, so prefer :meth:`save_params` and :meth:`load_params`.
+
+    Read more in :doc:`/scaling`.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Parameters of :class:`~sknoisy.NoisyLabelClassifier`.
+    accelerator : accelerate.Accelerator
+        The accelerator; created in the training script, e.g.
+        ``Accelerator(mixed_precision="bf16")``.
+    device : str, torch.device or None, default=None
+        Leave None unless ``Accelerator(device_placement=False)``.
+    unwrap_after_train : bool, default=True
+        Unwrap the module from its distributed wrapper after training (needed to
+        pickle it and to predict without the wrapper).
+    callbacks__print_log__sink : "auto" or callable, default="auto"
+        ``"auto"`` prints through ``accelerator.print`` (main process only) when
+        ``verbose`` is truthy.
+
+    See Also
+    --------
+    sknoisy.NoisyLabelClassifier : The estimator without accelerate.
+    skorch.hf.AccelerateMixin : The skorch mixin used here.
+
+    Examples
+    --------
+    >>> from accelerate import Accelerator  # doctest: +SKIP
+    >>> from sklearn.datasets import load_digits
+    >>> from sknoisy.accelerate import AcceleratedNoisyLabelClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = AcceleratedNoisyLabelClassifier(  # doctest: +SKIP
+    ...     accelerator=Accelerator(), loss="gce", max_epochs=5, random_state=0
+    ... ).fit(X / 16, y)
+    """
+
+    def __init__(
+        self,
+        *args,
+        accelerator,
+        device=None,
+        unwrap_after_train=True,
+        callbacks__print_log__sink="auto",
+        **kwargs,
+    ):
+        super().__init__(
+            *args,
+            accelerator=accelerator,
+            device=device,
+            unwrap_after_train=unwrap_after_train,
+            callbacks__print_log__sink=callbacks__print_log__sink,
+            **kwargs,
+        )
+
+    # ------------------------------------------------------------------
+    # Checks
+    # ------------------------------------------------------------------
+    def _check_params(self):
+        super()._check_params()
+        n_processes = _n_processes(self.accelerator)
+        if self.label_correction is not None and n_processes > 1:
+            raise ValueError(
+                f"label_correction={self.label_correction!r} is not supported with "
+                f"accelerate across several processes (num_processes="
+                f"{n_processes}): each process corrects the labels of a different "
+                "shard of the training data, so the labels would diverge. Train with "
+                "one process, or set label_correction=None."
+            )
+
+    # ------------------------------------------------------------------
+    # Callbacks and printing
+    # ------------------------------------------------------------------
+    @property
+    def _default_callbacks(self):
+        callbacks = []
+        for name, callback in super()._default_callbacks:
+            if isinstance(callback, TruncationPruning):
+                callback = _GatheredTruncationPruning()
+            callbacks.append((name, callback))
+        return callbacks
+
+    def _print_if_verbose(self, text):
+        if self.verbose:
+            getattr(self.accelerator, "print", print)(text)
+
+    def _initialize_callbacks(self):
+        sink = self.callbacks__print_log__sink
+        if not (isinstance(sink, str) and sink == "auto"):
+            return super()._initialize_callbacks()
+        # skorch's mixin replaces "auto" by accelerator.print, which ignores
+        # verbose; route through a sink that honours it, and keep the
+        # parameter as the user gave it.
+        vars(self)["callbacks__print_log__sink"] = self._print_if_verbose
+        try:
+            return super()._initialize_callbacks()
+        finally:
+            vars(self)["callbacks__print_log__sink"] = sink
+
+    # ------------------------------------------------------------------
+    # Accelerator
+    # ------------------------------------------------------------------
+    def _initialize_accelerator(self):
+        """Prepare module, optimizer and schedulers; criteria only if trainable.
+
+        accelerate wraps every prepared module in ``DistributedDataParallel``
+        on multi-process CPU runs, which fails for a loss without parameters.
+        sknoisy's losses have none, so only criteria with trainable
+        parameters are prepared; the others are just moved to the
+        accelerator's device (they may hold buffers, e.g. class weights).
+        """
+        if self._wrapped_with_accelerator:
+            return self
+        trainable = []
+        for name in self._criteria:
+            criterion = getattr(self, name + "_")
+            if not isinstance(criterion, torch.nn.Module):
+                continue
+            if any(p.requires_grad for p in criterion.parameters()):
+                trainable.append(name)
+            elif getattr(self.accelerator, "device_placement", False):
+                criterion.to(self.accelerator.device)
+        own = vars(self)
+        had, criteria = "_criteria" in own, self._criteria
+        own["_criteria"] = trainable
+        try:
+            return super()._initialize_accelerator()
+        finally:
+            if had:
+                own["_criteria"] = criteria
+            else:
+                del own["_criteria"]
+
+    def _ensure_training_state(self, y_enc):
+        # The per-sample state (labels, pruning weights) lives where the
+        # accelerator puts the batches, not on ``device`` (None here).
+        device = vars(self)["device"]
+        if device is None:
+            vars(self)["device"] = self.accelerator.device
+        try:
+            return super()._ensure_training_state(y_enc)
+        finally:
+            vars(self)["device"] = device
+
+    def __setstate__(self, state):
+        # skorch loads the tensors onto the CPU when ``device`` is None and
+        # then sets ``device="cpu"`` (with a DeviceWarning), which the
+        # accelerator would refuse at the next fit; keep None.
+        device = state.get("device")
+        with warnings.catch_warnings():
+            if device is None:
+                warnings.simplefilter("ignore", DeviceWarning)
+            super().__setstate__(state)
+        if device is None:
+            vars(self)["device"] = None
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        state = self.__dict__.get("_training_state")
+        if state is not None and _is_indexed(X):
+            index = to_tensor(X[INDEX_KEY], device=state.y.device)
+            X = {**X, INDEX_KEY: index}
+        return super().get_loss(y_pred, y_true, X=X, training=training)
