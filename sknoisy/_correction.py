@@ -94,7 +94,7 @@ def early_learning_end(agreement, min_epochs=3, patience=2, tol=0.02):
     --------
     >>> from sknoisy._correction import early_learning_end
     >>> early_learning_end([0.1, 0.3, 0.5, 0.58, 0.6, 0.605, 0.61])
-    6
+    7
     >>> early_learning_end([0.1, 0.2, 0.3, 0.4]) is None
     True
     """
