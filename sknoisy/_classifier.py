@@ -68,6 +68,22 @@ def _softmax(y_pred):
     return torch.softmax(y_pred, dim=-1)
 
 
+def _index_row(X, i):
+    return {X_KEY: X[X_KEY][i], INDEX_KEY: X[INDEX_KEY][i]}
+
+
+class _IndexedDataset(Dataset):
+    """skorch Dataset of the estimator's ``{X_KEY: X, INDEX_KEY: index}`` dict.
+
+    Reads row ``i`` with one direct function instead of skorch's generic dict
+    indexing, which re-inspects every value of the dict for every sample.
+    """
+
+    def __init__(self, X, y=None, length=None):
+        super().__init__(X, y, length=length)
+        self.X_indexing = _index_row
+
+
 class NoisyLabelClassifier(NeuralNetClassifier):
     """Neural network classifier with robust losses and label correction.
 
@@ -161,7 +177,18 @@ class NoisyLabelClassifier(NeuralNetClassifier):
     iterator_train, iterator_valid, dataset, callbacks, warm_start, \
 device, compile, use_caching, torch_load_kwargs : see skorch
         As in :class:`skorch.NeuralNet`. Training batches are shuffled unless
-        ``iterator_train__shuffle=False``.
+        ``iterator_train__shuffle=False``. With
+        ``iterator_train=sknoisy.fastpath.TensorLoader`` (and
+        ``iterator_valid``), the data are placed on ``device`` once and
+        batches are sliced from them.
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs the module's forward pass under
+        :func:`torch.autocast` on ``device`` (mixed precision: parameters,
+        gradients and optimizer state stay float32, and the logits are cast
+        back to float32 before the loss). Supported on CPUs and on GPUs with
+        bfloat16 (Ampere and later). For float16 and a gradient scaler, use
+        :class:`sknoisy.accelerate.AcceleratedNoisyLabelClassifier` with
+        ``Accelerator(mixed_precision="fp16")``.
     train_split : callable, default=None
         skorch's internal validation split; ``None`` trains on all samples.
     predict_nonlinearity : callable, None or "auto", default="auto"
@@ -268,6 +295,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         "warm_start": ["boolean"],
         "verbose": ["verbose"],
         "device": [None, str, torch.device],
+        "precision": [StrOptions({"float32", "bfloat16"})],
         "classes": [None, "array-like"],
         "random_state": ["random_state", np.random.Generator],
     }
@@ -338,6 +366,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         compile=False,
         use_caching="auto",
         torch_load_kwargs=None,
+        precision="float32",
         classes=None,
         random_state=None,
         **kwargs,
@@ -515,7 +544,31 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         kwargs.setdefault("batch_size", self.batch_size)
         if kwargs["batch_size"] == -1:
             kwargs["batch_size"] = len(dataset)
+        if "device" not in kwargs and "device" in _signature_names(iterator):
+            # Loaders that place the data themselves (sknoisy.fastpath.TensorLoader)
+            # put it on the training device, once.
+            kwargs["device"] = self.device
         return iterator(dataset, **kwargs)
+
+    def get_dataset(self, X, y=None):
+        if (
+            _is_indexed(X)
+            and self.dataset is Dataset
+            and not self.get_params_for("dataset")
+        ):
+            return _IndexedDataset(X, y)
+        return super().get_dataset(X, y)
+
+    def _set_training(self, training=True):
+        # skorch calls this for every batch, and Module.train() re-assigns the
+        # flag of every submodule through the slow nn.Module.__setattr__. Skip
+        # the modules that are entirely in the requested mode already.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and any(
+                sub.training != training for sub in module.modules()
+            ):
+                module.train(training)
 
     # ------------------------------------------------------------------
     # Initialisation
@@ -583,7 +636,13 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     def infer(self, x, **fit_params):
         if _is_indexed(x):
             x = x[X_KEY]
-        return super().infer(x, **fit_params)
+        if self.precision == "float32":
+            return super().infer(x, **fit_params)
+        device_type = torch.device(self.device or "cpu").type
+        with torch.autocast(device_type, dtype=torch.bfloat16):
+            y_pred = super().infer(x, **fit_params)
+        # Losses, label correction and probabilities work in float32.
+        return y_pred.float()
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if self.criterion is not None:

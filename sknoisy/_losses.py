@@ -201,6 +201,15 @@ class CrossEntropyLoss(_BaseLoss):
     def _class_losses(self, log_probs):
         return -log_probs
 
+    def forward(self, logits, target, weight=None):
+        hard = isinstance(target, torch.Tensor) and not target.is_floating_point()
+        if weight is None and hard:
+            # Hard labels without weights: validated as usual, then torch's
+            # fused kernel (one op instead of log_softmax, gather and mean).
+            target, _ = _check_inputs(logits, target)
+            return F.cross_entropy(logits, target, reduction=self.reduction)
+        return super().forward(logits, target, weight=weight)
+
 
 @_fill_doc
 class MAELoss(_BaseLoss):

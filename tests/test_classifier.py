@@ -329,3 +329,26 @@ def test_get_params_has_no_private_or_fitted_names(blobs):
     names = clf.get_params(deep=False)
     assert "module__hidden_layer_sizes" in names
     assert not [n for n in names if n.startswith("_") or n.endswith("_")]
+
+
+def test_bfloat16_precision(blobs):
+    X, y = blobs
+    clf = fast(precision="bfloat16", max_epochs=10).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert clf.score(X, y) > 0.9
+    outputs = []
+    hook = clf.module_.register_forward_hook(lambda m, i, out: outputs.append(out))
+    clf.predict_proba(X[:2])
+    hook.remove()
+    assert outputs[0].dtype == torch.bfloat16  # the module ran under autocast
+    reference = fast(max_epochs=10).fit(X, y).predict_proba(X)
+    assert not np.array_equal(proba, reference)
+    np.testing.assert_allclose(proba, reference, atol=0.1)
+
+
+def test_precision_is_validated(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="precision"):
+        fast(precision="float8").fit(X, y)

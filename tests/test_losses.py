@@ -583,3 +583,17 @@ def test_is_parameter_free_module(name, cls, kw):
     out32 = loss(z, y)
     assert out64.dtype == torch.float64 and out32.dtype == torch.float32
     torch.testing.assert_close(out32.double(), out64, rtol=1e-5, atol=1e-5)
+
+
+def test_cross_entropy_fast_path_matches_generic_path():
+    from sknoisy.losses import CrossEntropyLoss
+
+    logits = torch.randn(7, 4, generator=torch.Generator().manual_seed(0))
+    target = torch.tensor([0, 3, 1, 2, 2, 0, 1])
+    for reduction in ("mean", "sum", "none"):
+        loss = CrossEntropyLoss(reduction=reduction)
+        fused = loss(logits, target)
+        generic = loss(logits, target, weight=torch.ones(7))
+        torch.testing.assert_close(fused, generic)
+    with pytest.raises(ValueError, match="target"):
+        CrossEntropyLoss()(logits, torch.tensor([0, 1, 2, 3, 4, 0, 1]))
