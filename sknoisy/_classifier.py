@@ -27,8 +27,13 @@ from skorch.dataset import Dataset
 from skorch.utils import is_dataset, to_tensor
 from torch.utils.data import DataLoader
 
-from ._correction import LabelCorrection, TrainingState, jo_regularizers
-from ._losses import LOSSES, get_loss_class
+from ._correction import (
+    LabelCorrection,
+    TrainingState,
+    jo_objective,
+    jo_regularizers,
+)
+from ._losses import LOSSES, CrossEntropyLoss, get_loss_class
 from ._models import MLP, infer_module_sizes
 from ._truncation import TruncationPruning
 from ._utils import local_torch_rng, torch_seed
@@ -69,7 +74,9 @@ def _softmax(y_pred):
 
 
 def _index_row(X, i):
-    return {X_KEY: X[X_KEY][i], INDEX_KEY: X[INDEX_KEY][i]}
+    # A Python int collates into one tensor per batch (a numpy scalar would
+    # cost one torch.as_tensor per sample).
+    return {X_KEY: X[X_KEY][i], INDEX_KEY: int(X[INDEX_KEY][i])}
 
 
 class _IndexedDataset(Dataset):
@@ -655,11 +662,12 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             index = to_tensor(index, device=self.device)
             target = state.targets(index, y_true)
             weight = state.weights(index)
-        loss = self.criterion_(y_pred, target, weight=weight)
         if training and state is not None and state.regularize:
+            if weight is None and type(self.criterion_) is CrossEntropyLoss:
+                return jo_objective(y_pred, target, state.prior, self.alpha, self.beta)
             reg = jo_regularizers(y_pred, state.prior, self.alpha, self.beta)
-            loss = loss + reg
-        return loss
+            return self.criterion_(y_pred, target, weight=weight) + reg
+        return self.criterion_(y_pred, target, weight=weight)
 
     def _fit_seed(self):
         seed = torch_seed(self.random_state)
