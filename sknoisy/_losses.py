@@ -77,18 +77,22 @@ def _check_inputs(logits, target):
             f"target of integer dtype must have shape ({logits.shape[0]},), got "
             f"shape {tuple(target.shape)}."
         )
-    target = target.to(device=logits.device, dtype=torch.long)
-    n_classes = logits.shape[1]
-    # Checked on CPU only: on an accelerator the check would cost a host sync
-    # per batch, and torch's own device-side assert catches the error there.
-    if target.device.type == "cpu" and bool(
-        ((target < 0) | (target >= n_classes)).any()
-    ):
+    return target.to(device=logits.device, dtype=torch.long), False
+
+
+def _reraise_out_of_range(exc, target, n_classes):
+    """Turn torch's index error for a bad class index into a clear ValueError.
+
+    Checking the range up front would cost several ops (and, on an accelerator,
+    a host sync) per batch; torch already raises on CPU (and asserts on GPU),
+    so the check only runs once something failed.
+    """
+    if bool(((target < 0) | (target >= n_classes)).any()):
         raise ValueError(
             f"target class indices must be in [0, {n_classes}), got values from "
             f"{int(target.min())} to {int(target.max())}."
-        )
-    return target, False
+        ) from exc
+    raise exc
 
 
 def _target_expectation(values, target, is_soft):
@@ -124,6 +128,9 @@ class _BaseLoss(nn.Module):
     """
 
     hyperparameters: tuple[str, ...] = ()
+    #: ``_class_losses`` acts elementwise on log-probabilities (column j depends
+    #: on log p_j only), which allows the fused hard-target path.
+    _elementwise = False
 
     def __init__(self, reduction="mean"):
         super().__init__()
@@ -155,8 +162,21 @@ class _BaseLoss(nn.Module):
             ``"none"``.
         """
         target, is_soft = _check_inputs(logits, target)
-        log_probs = F.log_softmax(logits, dim=1)
-        loss = _target_expectation(self._class_losses(log_probs), target, is_soft)
+        try:
+            if self._elementwise and not is_soft:
+                # Every class' loss is a function of its own log-probability:
+                # take log p_y with torch's fused kernel and apply it to (B,).
+                log_p = -F.cross_entropy(logits, target, reduction="none")
+                loss = self._class_losses(log_p)
+            else:
+                log_probs = F.log_softmax(logits, dim=1)
+                loss = _target_expectation(
+                    self._class_losses(log_probs), target, is_soft
+                )
+        except (IndexError, RuntimeError) as exc:
+            if is_soft:
+                raise
+            _reraise_out_of_range(exc, target, logits.shape[1])
         if weight is not None:
             weight = torch.as_tensor(weight, dtype=loss.dtype, device=loss.device)
             if weight.shape != loss.shape:
@@ -207,7 +227,10 @@ class CrossEntropyLoss(_BaseLoss):
             # Hard labels without weights: validated as usual, then torch's
             # fused kernel (one op instead of log_softmax, gather and mean).
             target, _ = _check_inputs(logits, target)
-            return F.cross_entropy(logits, target, reduction=self.reduction)
+            try:
+                return F.cross_entropy(logits, target, reduction=self.reduction)
+            except (IndexError, RuntimeError) as exc:
+                _reraise_out_of_range(exc, target, logits.shape[1])
         return super().forward(logits, target, weight=weight)
 
 
@@ -237,6 +260,8 @@ class MAELoss(_BaseLoss):
     >>> round(MAELoss()(logits, target).item(), 4)
     0.3706
     """
+
+    _elementwise = True
 
     def _class_losses(self, log_probs):
         return 2.0 - 2.0 * log_probs.exp()
@@ -274,6 +299,8 @@ class GCELoss(_BaseLoss):
     def __init__(self, q=0.7, reduction="mean"):
         super().__init__(reduction=reduction)
         self.q = _check_real(q, "q", 0.0, 1.0, low_open=True)
+
+    _elementwise = True
 
     def _class_losses(self, log_probs):
         return _gce(log_probs, float(self.q))
@@ -328,6 +355,8 @@ class TruncatedGCELoss(_BaseLoss):
         super().__init__(reduction=reduction)
         self.q = _check_real(q, "q", 0.0, 1.0, low_open=True)
         self.k = _check_real(k, "k", 0.0, 1.0, low_open=True, high_open=True)
+
+    _elementwise = True
 
     def _class_losses(self, log_probs):
         q, k = float(self.q), float(self.k)
@@ -394,6 +423,8 @@ class EncouragingLoss(_BaseLoss):
     def __init__(self, LE=0.75, reduction="mean"):
         super().__init__(reduction=reduction)
         self.LE = _check_real(LE, "LE", 0.0, 1.0)
+
+    _elementwise = True
 
     def _class_losses(self, log_probs):
         return -log_probs + _conservative_bonus(log_probs, float(self.LE))
@@ -465,6 +496,8 @@ class RCELoss(_BaseLoss):
     >>> round(RCELoss()(logits, target).item(), 4)
     1.7067
     """
+
+    _elementwise = True
 
     def _class_losses(self, log_probs):
         return -_RCE_LOG_CLAMP * (1.0 - log_probs.exp())
