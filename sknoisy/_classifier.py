@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
@@ -33,6 +32,7 @@ from ._correction import (
     jo_objective,
     jo_regularizers,
 )
+from ._data import INDEX_KEY, X_KEY, BatchedDataset, collate, is_indexed
 from ._losses import LOSSES, CrossEntropyLoss, get_loss_class
 from ._models import MLP, infer_module_sizes
 from ._truncation import TruncationPruning
@@ -40,9 +40,6 @@ from ._utils import local_torch_rng, torch_seed
 
 __all__ = ["NoisyLabelClassifier"]
 
-#: Keys of the dict that carries sample indices through skorch's batching.
-X_KEY = "X"
-INDEX_KEY = "sknoisy_index"
 
 # Top-level estimator parameter -> loss-constructor argument, per loss name.
 _LOSS_PARAM_ROUTES = {
@@ -58,8 +55,7 @@ _LOSS_PARAM_ROUTES = {
 _LOSS_PARAMS = frozenset(_LOSS_PARAM_ROUTES)
 
 
-def _is_indexed(X):
-    return isinstance(X, Mapping) and INDEX_KEY in X
+_is_indexed = is_indexed
 
 
 def _signature_names(obj):
@@ -71,24 +67,6 @@ def _signature_names(obj):
 
 def _softmax(y_pred):
     return torch.softmax(y_pred, dim=-1)
-
-
-def _index_row(X, i):
-    # A Python int collates into one tensor per batch (a numpy scalar would
-    # cost one torch.as_tensor per sample).
-    return {X_KEY: X[X_KEY][i], INDEX_KEY: int(X[INDEX_KEY][i])}
-
-
-class _IndexedDataset(Dataset):
-    """skorch Dataset of the estimator's ``{X_KEY: X, INDEX_KEY: index}`` dict.
-
-    Reads row ``i`` with one direct function instead of skorch's generic dict
-    indexing, which re-inspects every value of the dict for every sample.
-    """
-
-    def __init__(self, X, y=None, length=None):
-        super().__init__(X, y, length=length)
-        self.X_indexing = _index_row
 
 
 class NoisyLabelClassifier(NeuralNetClassifier):
@@ -548,6 +526,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         iterator = self.iterator_train if training else self.iterator_valid
         if training and "shuffle" not in kwargs:
             kwargs["shuffle"] = True
+        if isinstance(iterator, type) and issubclass(iterator, DataLoader):
+            # Pass BatchedDataset's pre-collated batches through.
+            kwargs.setdefault("collate_fn", collate)
         kwargs.setdefault("batch_size", self.batch_size)
         if kwargs["batch_size"] == -1:
             kwargs["batch_size"] = len(dataset)
@@ -558,12 +539,11 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         return iterator(dataset, **kwargs)
 
     def get_dataset(self, X, y=None):
-        if (
-            _is_indexed(X)
-            and self.dataset is Dataset
-            and not self.get_params_for("dataset")
-        ):
-            return _IndexedDataset(X, y)
+        batched = isinstance(X, np.ndarray) or (
+            _is_indexed(X) and isinstance(X[X_KEY], np.ndarray)
+        )
+        if batched and self.dataset is Dataset and not self.get_params_for("dataset"):
+            return BatchedDataset(X, y)
         return super().get_dataset(X, y)
 
     def _set_training(self, training=True):

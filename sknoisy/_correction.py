@@ -250,7 +250,7 @@ class LabelCorrection(Callback):
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
         if not (training and getattr(self, "active_", False)):
             return
-        from ._classifier import INDEX_KEY
+        from ._data import INDEX_KEY
 
         index = to_tensor(batch[0][INDEX_KEY], device=self.epoch_probs_.device)
         self.epoch_probs_[index] = torch.softmax(y_pred.detach().float(), dim=-1)

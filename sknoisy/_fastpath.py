@@ -324,7 +324,7 @@ class TensorLoader:
         self.augment = check_augment(augment)
         self.generator = generator
         # Imported here: the estimator module may import this one.
-        from ._classifier import X_KEY
+        from ._data import X_KEY
 
         self._x_key = X_KEY
         self._n = len(dataset)

@@ -74,7 +74,7 @@ class TruncationPruning(Callback):
     @torch.no_grad()
     def prune(self, net, dataset, state):
         """Set ``state.sample_weights`` from one eval-mode pass over ``dataset``."""
-        from ._classifier import INDEX_KEY
+        from ._data import INDEX_KEY
 
         criterion = net.criterion_
         weights = state.sample_weights.clone()
