@@ -1,0 +1,518 @@
+"""Benchmark runner: robust losses and label correction under injected label noise.
+
+One *run* trains one method (a :class:`~sknoisy.NoisyLabelClassifier`
+configuration) for one noise rate and one seed. Noise is applied to the training
+split only, with the run's seed, so every method sees the same noisy labels for
+a given seed; test accuracy is measured on the clean test labels.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import time
+import types
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+from joblib import Parallel, delayed
+from sklearn.model_selection import train_test_split
+
+from ._benchmark_report import RESULT_FIELDS, save_results
+from ._classifier import NoisyLabelClassifier
+from ._noise import make_noise
+
+__all__ = [
+    "DATASETS",
+    "DEFAULT_METHODS",
+    "METHODS",
+    "NOISE_KINDS",
+    "RESULT_FIELDS",
+    "run_benchmark",
+]
+
+#: Method name -> parameters of :class:`~sknoisy.NoisyLabelClassifier`.
+METHODS = types.MappingProxyType(
+    {
+        "ce": {"loss": "ce"},
+        "label_smoothing": {"loss": "label_smoothing"},
+        "gce": {"loss": "gce"},
+        "truncated_gce": {"loss": "truncated_gce"},
+        "encouraging": {"loss": "encouraging"},
+        "jo_soft": {"loss": "ce", "label_correction": "soft"},
+        "jo_hard": {"loss": "ce", "label_correction": "hard"},
+        "mae": {"loss": "mae"},
+        "sce": {"loss": "sce"},
+        "nce_rce": {"loss": "nce_rce"},
+        "bootstrap": {"loss": "bootstrap"},
+    }
+)
+DEFAULT_METHODS = (
+    "ce",
+    "label_smoothing",
+    "gce",
+    "truncated_gce",
+    "encouraging",
+    "jo_soft",
+)
+DEFAULT_RATES = (0.0, 0.2, 0.4, 0.6, 0.8)
+DEFAULT_SEEDS = (0, 1, 2)
+DATASETS = ("digits", "mnist1d", "cifar10")
+NOISE_KINDS = (
+    "symmetric",
+    "asymmetric",
+    "pair",
+    "transition_matrix",
+    "pseudo_label",
+    "instance_dependent",
+)
+
+_CIFAR10_FILES = (
+    "data_batch_1",
+    "data_batch_2",
+    "data_batch_3",
+    "data_batch_4",
+    "data_batch_5",
+    "test_batch",
+    "batches.meta",
+)
+
+
+# --------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_choice(value, choices, name):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(
+            f"unknown {name} {value!r}; choose one of {', '.join(choices)}"
+        )
+    return value
+
+
+def _check_rates(rates):
+    if isinstance(rates, (str, bytes)) or not hasattr(rates, "__iter__"):
+        rates = [rates]
+    rates = list(rates)
+    if not rates:
+        raise ValueError("rates must hold at least one noise rate in [0, 1]")
+    out = []
+    for rate in rates:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+            raise ValueError(f"rates must be numbers in [0, 1], got {rate!r}")
+        if not 0.0 <= float(rate) <= 1.0 or np.isnan(rate):
+            raise ValueError(f"every rate must be in [0, 1], got {rate!r}")
+        out.append(float(rate))
+    return sorted(set(out))
+
+
+def _check_seeds(seeds):
+    if _is_int(seeds):
+        seeds = [seeds]
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one non-negative int")
+    for seed in seeds:
+        if not _is_int(seed) or seed < 0:
+            raise ValueError(f"seeds must be non-negative ints, got {seed!r}")
+    return list(dict.fromkeys(int(s) for s in seeds))
+
+
+def _check_methods(methods):
+    """Return ``{name: classifier params}`` from names or a mapping."""
+    if isinstance(methods, str):
+        methods = [methods]
+    if isinstance(methods, Mapping):
+        items = list(methods.items())
+    else:
+        items = []
+        for name in methods:
+            if not isinstance(name, str) or name not in METHODS:
+                raise ValueError(
+                    f"unknown method {name!r}; choose one of {', '.join(METHODS)}"
+                )
+            items.append((name, METHODS[name]))
+    if not items:
+        raise ValueError("methods must name at least one method")
+    out = {}
+    for name, params in items:
+        if not isinstance(name, str):
+            raise ValueError(f"method names must be strings, got {name!r}")
+        if isinstance(params, str):  # alias of a built-in method
+            if params not in METHODS:
+                raise ValueError(
+                    f"unknown method {params!r} for {name!r}; choose one of "
+                    f"{', '.join(METHODS)}"
+                )
+            params = METHODS[params]
+        if not isinstance(params, Mapping):
+            raise ValueError(
+                f"method {name!r} must map to a dict of NoisyLabelClassifier "
+                f"parameters, got {params!r}"
+            )
+        params = dict(params)
+        try:
+            NoisyLabelClassifier(**params)._check_params()
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"method {name!r}: {exc}") from exc
+        out[name] = params
+    return out
+
+
+def _cifar10_layout_error(data_dir, missing):
+    root = Path(data_dir) if data_dir is not None else Path("<data-dir>")
+    layout = "\n".join(f"    {root}/cifar-10-batches-py/{f}" for f in _CIFAR10_FILES)
+    what = (
+        "dataset='cifar10' needs data_dir (--data-dir), the local folder holding "
+        "CIFAR-10 in torchvision's layout"
+        if data_dir is None
+        else f"CIFAR-10 not found under data_dir={str(data_dir)!r}: missing "
+        + ", ".join(missing)
+    )
+    return ValueError(
+        f"{what}. Expected layout:\n{layout}\nsknoisy never downloads data; get a "
+        "copy with torchvision.datasets.CIFAR10(<data-dir>, download=True)."
+    )
+
+
+def _check_data_dir(dataset, data_dir):
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise ValueError(f"data_dir must be a path, got {data_dir!r}")
+    if dataset != "cifar10":
+        return data_dir
+    if data_dir is None:
+        raise _cifar10_layout_error(None, [])
+    folder = Path(data_dir).expanduser() / "cifar-10-batches-py"
+    missing = [f for f in _CIFAR10_FILES if not (folder / f).is_file()]
+    if missing:
+        if not folder.is_dir():
+            missing = [f"{folder.name}/"]
+        raise _cifar10_layout_error(data_dir, missing)
+    return data_dir
+
+
+def _check_device(device):
+    if not isinstance(device, str) or not (
+        device == "cpu" or device == "cuda" or device.startswith("cuda:")
+    ):
+        raise ValueError(f"unknown device {device!r}; choose cpu or cuda")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but torch.cuda.is_available() is False; use cpu"
+        )
+    return device
+
+
+def check_benchmark_config(
+    dataset="digits",
+    *,
+    noise="symmetric",
+    rates=DEFAULT_RATES,
+    methods=DEFAULT_METHODS,
+    seeds=DEFAULT_SEEDS,
+    max_epochs=50,
+    device="cpu",
+    n_jobs=1,
+    data_dir=None,
+    n_train=None,
+):
+    """Validate the benchmark settings; return them normalised (a dict).
+
+    Raises ValueError with a message naming the bad setting.
+    """
+    dataset = _check_choice(dataset, DATASETS, "dataset")
+    noise = _check_choice(noise, NOISE_KINDS, "noise")
+    if not _is_int(max_epochs) or max_epochs < 1:
+        raise ValueError(f"max_epochs must be an int >= 1, got {max_epochs!r}")
+    if not _is_int(n_jobs) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be a non-zero int (joblib), got {n_jobs!r}")
+    # Every benchmark data set has 10 classes; a stratified split needs 2 each.
+    if n_train is not None and (not _is_int(n_train) or n_train < 20):
+        raise ValueError(f"n_train must be None or an int >= 20, got {n_train!r}")
+    return {
+        "dataset": dataset,
+        "noise": noise,
+        "rates": _check_rates(rates),
+        "methods": _check_methods(methods),
+        "seeds": _check_seeds(seeds),
+        "max_epochs": int(max_epochs),
+        "device": _check_device(device),
+        "n_jobs": int(n_jobs),
+        "data_dir": _check_data_dir(dataset, data_dir),
+        "n_train": None if n_train is None else int(n_train),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Data, noise and one run
+# --------------------------------------------------------------------------------------
+def load_benchmark_data(dataset, data_dir=None, n_train=None):
+    """Train/test arrays and the network of a benchmark data set.
+
+    Returns ``(X_train, y_train, X_test, y_test, module, params)``: the clean
+    training labels, the module class and extra classifier parameters.
+    """
+    from .models import CNN1D, MLP, PreActResNet32
+
+    params = {}
+    if dataset == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        X = (X / 16.0).astype(np.float32)
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=0
+        )
+        module = MLP
+    elif dataset == "mnist1d":
+        from .datasets import load_mnist1d
+
+        data = load_mnist1d(n_samples=5000, random_state=0, data_home=data_dir)
+        X_tr, y_tr, X_te, y_te = data.X_train, data.y_train, data.X_test, data.y_test
+        module = CNN1D
+    else:
+        from .datasets import load_cifar10
+
+        data = load_cifar10(data_dir, normalize=True)
+        X_tr, y_tr, X_te, y_te = data.X_train, data.y_train, data.X_test, data.y_test
+        module, params = PreActResNet32, {"batch_size": 128}
+    if n_train is not None and n_train < len(y_tr):
+        X_tr, _, y_tr, _ = train_test_split(
+            X_tr, y_tr, train_size=n_train, stratify=y_tr, random_state=0
+        )
+    return X_tr, np.asarray(y_tr), X_te, np.asarray(y_te), module, params
+
+
+def make_benchmark_noise(kind, rate, seed, dataset, n_classes):
+    """The injector of a run: noise ``kind`` at ``rate``, seeded by ``seed``.
+
+    ``"asymmetric"`` uses the CIFAR-10 map for cifar10 and the MNIST map of
+    Patrini et al. otherwise; ``"transition_matrix"`` keeps ``1 - rate`` on the
+    diagonal and spreads ``rate`` over the other classes with Dirichlet(1)
+    weights drawn from the seed.
+    """
+    if kind == "asymmetric":
+        mapping = "cifar10" if dataset == "cifar10" else "mnist"
+        return make_noise(kind, rate=rate, mapping=mapping, random_state=seed)
+    if kind == "transition_matrix":
+        rng = np.random.default_rng([seed, 1])
+        spread = rng.dirichlet(np.ones(n_classes), size=n_classes)
+        spread *= 1 - np.eye(n_classes)
+        spread /= spread.sum(axis=1, keepdims=True)
+        matrix = (1 - rate) * np.eye(n_classes) + rate * spread
+        return make_noise(kind, matrix=matrix, random_state=seed)
+    return make_noise(kind, rate=rate, random_state=seed)
+
+
+def _noisy_labels(kind, rate, seed, dataset, X, y):
+    if rate == 0:
+        return y.copy()
+    injector = make_benchmark_noise(kind, rate, seed, dataset, len(np.unique(y)))
+    return np.asarray(injector.fit_resample(X, y)[1])
+
+
+def _run_one(task, data, device, n_threads):
+    """Train one method on one noisy training set; return its result dict."""
+    X_tr, y_clean, y_noisy, X_te, y_te, module, base_params = data
+    old_threads = torch.get_num_threads()
+    if n_threads is not None:
+        torch.set_num_threads(n_threads)
+    try:
+        params = {"max_epochs": task["max_epochs"], **base_params, **task["params"]}
+        clf = NoisyLabelClassifier(
+            module, device=device, random_state=task["seed"], **params
+        )
+        start = time.perf_counter()
+        clf.fit(X_tr, y_noisy)
+        fit_seconds = time.perf_counter() - start
+        test_accuracy = float(np.mean(clf.predict(X_te) == y_te))
+    finally:
+        if n_threads is not None:
+            torch.set_num_threads(old_threads)
+    flipped = y_noisy != y_clean
+    recovery = noisy_recovery = None
+    if hasattr(clf, "corrected_labels_"):
+        fixed = clf.corrected_labels_ == y_clean
+        recovery = float(fixed.mean())
+        noisy_recovery = float(fixed[flipped].mean()) if flipped.any() else None
+    return {
+        "dataset": task["dataset"],
+        "noise": task["noise"],
+        "rate": task["rate"],
+        "method": task["method"],
+        "seed": task["seed"],
+        "max_epochs": task["max_epochs"],
+        "n_train": len(y_clean),
+        "n_test": len(y_te),
+        "noise_rate": float(flipped.mean()),
+        "test_accuracy": test_accuracy,
+        "label_recovery": recovery,
+        "noisy_label_recovery": noisy_recovery,
+        "fit_seconds": fit_seconds,
+    }
+
+
+def run_benchmark(
+    dataset="digits",
+    *,
+    noise="symmetric",
+    rates=DEFAULT_RATES,
+    methods=DEFAULT_METHODS,
+    seeds=DEFAULT_SEEDS,
+    max_epochs=50,
+    device="cpu",
+    n_jobs=1,
+    data_dir=None,
+    n_train=None,
+    output=None,
+    progress=True,
+):
+    """Train every method at every noise rate and seed; return one dict per run.
+
+    Noise is injected into the training split only, seeded by the run's seed:
+    for a given seed and rate every method trains on the same noisy labels.
+    Each run fits a :class:`~sknoisy.NoisyLabelClassifier` (``random_state``
+    is the seed) and is scored on the clean test labels.
+
+    Parameters
+    ----------
+    dataset : {"digits", "mnist1d", "cifar10"}, default="digits"
+        ``"digits"``: scikit-learn's 8x8 digits, ``X / 16``, stratified 70/30
+        split (``random_state=0``), :class:`~sknoisy.models.MLP`.
+        ``"mnist1d"``: :func:`~sknoisy.datasets.load_mnist1d` (5000 signals,
+        4000/1000), :class:`~sknoisy.models.CNN1D`. ``"cifar10"``: a local copy
+        in ``data_dir`` (:func:`~sknoisy.datasets.load_cifar10`, standardised),
+        :class:`~sknoisy.models.PreActResNet32`, batch size 128.
+    noise : str, default="symmetric"
+        A kind of :func:`sknoisy.noise.make_noise`: ``"symmetric"`` (flip to
+        another class), ``"asymmetric"`` (MNIST map of Patrini et al. for
+        digits and mnist1d, CIFAR-10 map for cifar10), ``"pair"``,
+        ``"transition_matrix"`` (``1 - rate`` on the diagonal, ``rate`` spread
+        over the other classes with random Dirichlet weights),
+        ``"pseudo_label"`` or ``"instance_dependent"``. Rate 0 means no noise
+        for every kind.
+    rates : sequence of float, default=(0.0, 0.2, 0.4, 0.6, 0.8)
+        Noise rates, each in [0, 1].
+    methods : sequence of str or dict, default=DEFAULT_METHODS
+        Names of :data:`METHODS` (``"ce"``, ``"label_smoothing"``, ``"gce"``,
+        ``"truncated_gce"``, ``"encouraging"``, ``"jo_soft"``, ``"jo_hard"``,
+        ``"mae"``, ``"sce"``, ``"nce_rce"``, ``"bootstrap"``), or a dict
+        ``{name: NoisyLabelClassifier parameters}`` for custom settings, e.g.
+        ``{"gce_q0.3": {"loss": "gce", "q": 0.3}}``.
+    seeds : sequence of int, default=(0, 1, 2)
+        Seeds of the noise and of the classifiers.
+    max_epochs : int, default=50
+        Training epochs of every run.
+    device : {"cpu", "cuda"}, default="cpu"
+        Torch device (``"cuda:1"`` works too).
+    n_jobs : int, default=1
+        Runs trained in parallel by joblib, each run one job; torch uses one
+        thread inside each parallel worker. ``-1`` uses every core.
+    data_dir : str or path-like, default=None
+        For ``"cifar10"`` (required): the folder holding
+        ``cifar-10-batches-py/``. For ``"mnist1d"``: a cache folder.
+    n_train : int, default=None
+        Use a stratified subset of this many training samples (quick checks).
+    output : str or path-like, default=None
+        If given, :func:`save_results` writes ``runs.csv``, ``results.json``,
+        ``table.txt`` and ``accuracy.png`` there.
+    progress : bool, default=True
+        Show a tqdm progress bar over the runs (on stderr).
+
+    Returns
+    -------
+    results : list of dict
+        One dict per run with the keys of ``RESULT_FIELDS``: ``dataset``,
+        ``noise``, ``rate``, ``method``, ``seed``, ``max_epochs``,
+        ``n_train``, ``n_test``, ``noise_rate`` (realized fraction of changed
+        training labels), ``test_accuracy`` (clean test labels),
+        ``label_recovery`` (fraction of ``corrected_labels_`` equal to the
+        clean training labels; ``None`` for methods that do not correct),
+        ``noisy_label_recovery`` (the same over the flipped samples only) and
+        ``fit_seconds``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown dataset, method, noise kind or device, a rate outside
+        [0, 1], or a missing CIFAR-10 folder (the message shows the layout).
+
+    See Also
+    --------
+    summarize_results, format_table, save_results
+
+    Examples
+    --------
+    >>> from sknoisy.benchmark import run_benchmark, summarize_results
+    >>> results = run_benchmark(rates=[0.4], methods=["ce", "gce"], seeds=[0],
+    ...                         max_epochs=2, n_train=200, progress=False)
+    >>> [(r["method"], r["rate"], round(r["noise_rate"], 2)) for r in results]
+    [('ce', 0.4, 0.35), ('gce', 0.4, 0.35)]
+    >>> len(summarize_results(results))
+    2
+    """
+    from tqdm.auto import tqdm
+
+    config = check_benchmark_config(
+        dataset,
+        noise=noise,
+        rates=rates,
+        methods=methods,
+        seeds=seeds,
+        max_epochs=max_epochs,
+        device=device,
+        n_jobs=n_jobs,
+        data_dir=data_dir,
+        n_train=n_train,
+    )
+    X_tr, y_tr, X_te, y_te, module, base_params = load_benchmark_data(
+        config["dataset"], config["data_dir"], config["n_train"]
+    )
+    jobs = []
+    for rate in config["rates"]:
+        for seed in config["seeds"]:
+            y_noisy = _noisy_labels(
+                config["noise"], rate, seed, config["dataset"], X_tr, y_tr
+            )
+            data = (X_tr, y_tr, y_noisy, X_te, y_te, module, base_params)
+            for name, params in config["methods"].items():
+                task = {
+                    "dataset": config["dataset"],
+                    "noise": config["noise"],
+                    "rate": rate,
+                    "method": name,
+                    "seed": seed,
+                    "max_epochs": config["max_epochs"],
+                    "params": params,
+                }
+                jobs.append((task, data))
+
+    n_threads = None if config["n_jobs"] == 1 else 1
+    parallel = Parallel(n_jobs=config["n_jobs"], return_as="generator_unordered")
+    results = []
+    bar = tqdm(
+        total=len(jobs), desc="sknoisy benchmark", unit="run", disable=not progress
+    )
+    with bar:
+        for result in parallel(
+            delayed(_run_one)(task, data, config["device"], n_threads)
+            for task, data in jobs
+        ):
+            results.append(result)
+            bar.set_postfix_str(
+                f"{result['method']} rate={result['rate']:g} seed={result['seed']}"
+            )
+            bar.update()
+    method_order = {name: i for i, name in enumerate(config["methods"])}
+    results.sort(key=lambda r: (r["rate"], method_order[r["method"]], r["seed"]))
+    if output is not None:
+        public = {k: v for k, v in config.items() if k not in ("methods", "data_dir")}
+        public["methods"] = config["methods"]
+        public["data_dir"] = None if data_dir is None else str(data_dir)
+        save_results(results, output, config=public)
+    return results

@@ -1,0 +1,289 @@
+"""Reports of :func:`sknoisy.benchmark.run_benchmark`: summary, tables, plot, files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = [
+    "RESULT_FIELDS",
+    "format_table",
+    "plot_results",
+    "save_results",
+    "summarize_results",
+]
+
+# Columns of runs.csv, in order.
+RESULT_FIELDS = (
+    "dataset",
+    "noise",
+    "rate",
+    "method",
+    "seed",
+    "max_epochs",
+    "n_train",
+    "n_test",
+    "noise_rate",
+    "test_accuracy",
+    "label_recovery",
+    "noisy_label_recovery",
+    "fit_seconds",
+)
+
+
+def _mean_std(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None
+    return float(np.mean(values)), float(np.std(values))
+
+
+def summarize_results(results):
+    """Mean and standard deviation over seeds, per data set, noise, method, rate.
+
+    Parameters
+    ----------
+    results : list of dict
+        Output of :func:`run_benchmark`.
+
+    Returns
+    -------
+    summary : list of dict
+        One dict per ``(dataset, noise, method, rate)`` in first-seen order,
+        with ``n_seeds`` and ``<metric>_mean`` / ``<metric>_std`` for
+        ``test_accuracy``, ``label_recovery``, ``noisy_label_recovery``,
+        ``noise_rate`` and ``fit_seconds`` (population std, ``numpy.std``;
+        ``None`` where the metric does not apply).
+    """
+    groups = {}
+    for r in results:
+        key = (r["dataset"], r["noise"], r["method"], r["rate"])
+        groups.setdefault(key, []).append(r)
+    summary = []
+    for (dataset, noise, method, rate), runs in groups.items():
+        row = {
+            "dataset": dataset,
+            "noise": noise,
+            "method": method,
+            "rate": rate,
+            "n_seeds": len(runs),
+        }
+        for metric in (
+            "test_accuracy",
+            "label_recovery",
+            "noisy_label_recovery",
+            "noise_rate",
+            "fit_seconds",
+        ):
+            mean, std = _mean_std([r.get(metric) for r in runs])
+            row[f"{metric}_mean"], row[f"{metric}_std"] = mean, std
+        summary.append(row)
+    return summary
+
+
+def _rst_table(header, rows):
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    rule = "  ".join("=" * w for w in widths)
+
+    def line(cells):
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    return "\n".join([rule, line(header), rule, *map(line, rows), rule])
+
+
+def _cell(mean, std):
+    return "n/a" if mean is None else f"{mean:.3f} ± {std:.3f}"
+
+
+def format_table(summary_or_results):
+    """Text tables of a benchmark: accuracy and label recovery per method and rate.
+
+    The tables are reStructuredText "simple tables", readable on a terminal.
+
+    Parameters
+    ----------
+    summary_or_results : list of dict
+        Output of :func:`summarize_results` or :func:`run_benchmark`.
+
+    Returns
+    -------
+    table : str
+        For each data set and noise kind: test accuracy on the clean test
+        labels (mean ± std over seeds; rows are methods, columns noise rates,
+        the last column the mean fit time in seconds), the realized noise rate
+        and, for methods that correct labels, the label recovery.
+    """
+    summary = summary_or_results
+    if summary and "n_seeds" not in summary[0]:
+        summary = summarize_results(summary)
+    blocks = []
+    for dataset, noise in dict.fromkeys((s["dataset"], s["noise"]) for s in summary):
+        part = [s for s in summary if (s["dataset"], s["noise"]) == (dataset, noise)]
+        rates = sorted({s["rate"] for s in part})
+        methods = list(dict.fromkeys(s["method"] for s in part))
+        cells = {(s["method"], s["rate"]): s for s in part}
+        n_seeds = max(s["n_seeds"] for s in part)
+        header = ["method", *(f"rate {r:g}" for r in rates), "fit s"]
+        rows = []
+        for m in methods:
+            fits = [cells[m, r]["fit_seconds_mean"] for r in rates if (m, r) in cells]
+            row = [m]
+            for r in rates:
+                s = cells.get((m, r))
+                row.append(
+                    ""
+                    if s is None
+                    else _cell(s["test_accuracy_mean"], s["test_accuracy_std"])
+                )
+            rows.append([*row, f"{np.mean(fits):.2f}"])
+        realized = []
+        for r in rates:
+            values = [
+                cells[m, r]["noise_rate_mean"] for m in methods if (m, r) in cells
+            ]
+            realized.append(f"{np.mean(values):.3f}")
+        rows.append(["(realized noise)", *realized, ""])
+        title = (
+            f"{dataset}, {noise} noise: test accuracy on clean test labels, "
+            f"mean ± std over {n_seeds} seed{'s' if n_seeds > 1 else ''}"
+        )
+        blocks.append(title + "\n\n" + _rst_table(header, rows))
+        correcting = [
+            m
+            for m in methods
+            if any(
+                cells[m, r]["label_recovery_mean"] is not None
+                for r in rates
+                if (m, r) in cells
+            )
+        ]
+        if correcting:
+            rec_rows = []
+            for m in correcting:
+                row = [m]
+                for r in rates:
+                    s = cells.get((m, r))
+                    row.append(
+                        ""
+                        if s is None
+                        else _cell(s["label_recovery_mean"], s["label_recovery_std"])
+                    )
+                rec_rows.append(row)
+            title = (
+                f"{dataset}, {noise} noise: label recovery "
+                "(fraction of corrected labels equal to the clean training labels)"
+            )
+            header = ["method", *(f"rate {r:g}" for r in rates)]
+            blocks.append(title + "\n\n" + _rst_table(header, rec_rows))
+    return "\n\n".join(blocks) + "\n"
+
+
+def plot_results(summary_or_results, ax=None):
+    """Plot test accuracy against noise rate, one line per method.
+
+    Parameters
+    ----------
+    summary_or_results : list of dict
+        Output of :func:`summarize_results` or :func:`run_benchmark` (one data
+        set and noise kind).
+    ax : matplotlib.axes.Axes, default=None
+        Where to draw; ``None`` makes a new figure (without pyplot, so no
+        backend is selected or changed).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The axes, with error bars of one standard deviation over seeds.
+    """
+    summary = summary_or_results
+    if summary and "n_seeds" not in summary[0]:
+        summary = summarize_results(summary)
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(6.4, 4.4), layout="constrained").add_subplot()
+    for method in dict.fromkeys(s["method"] for s in summary):
+        part = sorted(
+            (s for s in summary if s["method"] == method), key=lambda s: s["rate"]
+        )
+        ax.errorbar(
+            [s["rate"] for s in part],
+            [s["test_accuracy_mean"] for s in part],
+            yerr=[s["test_accuracy_std"] for s in part],
+            marker="o",
+            capsize=3,
+            label=method,
+        )
+    names = dict.fromkeys(f"{s['dataset']}, {s['noise']} noise" for s in summary)
+    ax.set_title("; ".join(names))
+    ax.set_xlabel("noise rate")
+    ax.set_ylabel("test accuracy (clean labels)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def save_results(results, output, config=None):
+    """Write a benchmark's runs, summary, table and plot to a folder.
+
+    Parameters
+    ----------
+    results : list of dict
+        Output of :func:`run_benchmark`.
+    output : str or path-like
+        Folder, created if needed. Files: ``runs.csv`` (one row per run),
+        ``results.json`` (``config``, ``runs``, ``summary``, ``environment``),
+        ``table.txt`` (:func:`format_table`) and ``accuracy.png``
+        (:func:`plot_results`).
+    config : dict, default=None
+        Settings stored in ``results.json``.
+
+    Returns
+    -------
+    paths : dict
+        ``{"csv", "json", "table", "png"}`` to the written paths.
+    """
+    import sklearn
+
+    from . import __version__
+
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "csv": out / "runs.csv",
+        "json": out / "results.json",
+        "table": out / "table.txt",
+        "png": out / "accuracy.png",
+    }
+    with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=RESULT_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for r in results:
+            writer.writerow(
+                {k: "" if r.get(k) is None else r[k] for k in RESULT_FIELDS}
+            )
+    summary = summarize_results(results)
+    environment = {
+        "sknoisy": __version__,
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "torch_threads": torch.get_num_threads(),
+    }
+    document = {
+        "config": config or {},
+        "environment": environment,
+        "runs": results,
+        "summary": summary,
+    }
+    paths["json"].write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    paths["table"].write_text(format_table(summary), encoding="utf-8")
+    ax = plot_results(summary)
+    ax.figure.savefig(paths["png"], dpi=120)
+    return paths
