@@ -642,12 +642,24 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             index = to_tensor(index, device=self.device)
             target = state.targets(index, y_true)
             weight = state.weights(index)
-        if training and state is not None and state.regularize:
+        if not (training and state is not None and index is not None):
+            return self.criterion_(y_pred, target, weight=weight)
+        probs = None
+        if state.regularize:
             if weight is None and type(self.criterion_) is CrossEntropyLoss:
-                return jo_objective(y_pred, target, state.prior, self.alpha, self.beta)
-            reg = jo_regularizers(y_pred, state.prior, self.alpha, self.beta)
-            return self.criterion_(y_pred, target, weight=weight) + reg
-        return self.criterion_(y_pred, target, weight=weight)
+                loss, probs = jo_objective(
+                    y_pred, target, state.prior, self.alpha, self.beta, True
+                )
+            else:
+                reg = jo_regularizers(y_pred, state.prior, self.alpha, self.beta)
+                loss = self.criterion_(y_pred, target, weight=weight) + reg
+        else:
+            loss = self.criterion_(y_pred, target, weight=weight)
+        if state.recording:
+            if probs is None:
+                probs = torch.softmax(y_pred.detach(), dim=-1)
+            state.record(index, probs)
+        return loss
 
     def _fit_seed(self):
         seed = torch_seed(self.random_state)

@@ -16,7 +16,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from skorch.callbacks import Callback
-from skorch.utils import to_tensor
 
 __all__ = [
     "LabelCorrection",
@@ -74,7 +73,7 @@ def jo_regularizers(logits, prior, alpha, beta):
     return loss
 
 
-def jo_objective(logits, target, prior, alpha, beta):
+def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
     """The whole joint optimisation loss with cross entropy, in one pass.
 
     ``CE(target, s) + alpha * KL(prior || s_bar) + beta * mean_i H(s_i)`` with
@@ -91,11 +90,15 @@ def jo_objective(logits, target, prior, alpha, beta):
         Class prior, positive, summing to one.
     alpha, beta : float
         Weights of the prior and entropy terms.
+    return_probs : bool, default=False
+        Also return the softmax probabilities (computed anyway).
 
     Returns
     -------
     loss : torch.Tensor
         A scalar.
+    probs : torch.Tensor of shape (batch, n_classes)
+        Only with ``return_probs=True``.
     """
     log_s = F.log_softmax(logits, dim=-1)
     s = log_s.exp()
@@ -108,7 +111,7 @@ def jo_objective(logits, target, prior, alpha, beta):
         prior = prior.to(log_s.dtype)
         neg_entropy_prior = torch.sum(prior * torch.log(prior))
         loss = loss + alpha * (neg_entropy_prior - prior @ _log_mean_probs(log_s))
-    return loss
+    return (loss, s) if return_probs else loss
 
 
 def early_learning_end(agreement, min_epochs=3, patience=2, tol=0.02):
@@ -185,6 +188,19 @@ class TrainingState:
             torch.ones(len(y), device=device) if with_weights else None
         )
         self.stage = 1
+        # Filled by LabelCorrection: the softmax of each training forward pass,
+        # stored by sample index from get_loss (no extra inference pass).
+        self.epoch_probs = None
+        self.batch_indices = []
+
+    @property
+    def recording(self):
+        return self.epoch_probs is not None and self.stage == 1
+
+    def record(self, index, probs):
+        """Store a training batch's (detached) softmax outputs by sample index."""
+        self.epoch_probs[index] = probs.detach().to(self.epoch_probs.dtype)
+        self.batch_indices.append(index)
 
     @property
     def regularize(self):
@@ -239,35 +255,27 @@ class LabelCorrection(Callback):
         window = int(net.correction_window)
         self.state_ = state
         self.buffer_ = torch.zeros(window, n, c, device=state.y.device)
-        self.epoch_probs_ = torch.zeros(n, c, device=state.y.device)
+        state.epoch_probs = torch.zeros(n, c, device=state.y.device)
+        state.batch_indices = []
         self.seen_ = torch.zeros(n, dtype=torch.bool, device=state.y.device)
         self.n_filled_ = 0
         self.agreement_ = []
-        self._batch_indices = []
         start = net.correction_start
         self.start_epoch_ = None if start == "auto" else int(start)
-
-    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
-        if not (training and getattr(self, "active_", False)):
-            return
-        from ._data import INDEX_KEY
-
-        index = to_tensor(batch[0][INDEX_KEY], device=self.epoch_probs_.device)
-        self.epoch_probs_[index] = torch.softmax(y_pred.detach().float(), dim=-1)
-        self._batch_indices.append(index)
 
     def on_epoch_end(self, net, **kwargs):
         if not getattr(self, "active_", False):
             return
         state = self.state_
-        if self._batch_indices:  # mark this epoch's samples once, not per batch
-            self.seen_[torch.cat(self._batch_indices)] = True
-            self._batch_indices = []
+        if state.batch_indices:  # mark this epoch's samples once, not per batch
+            self.seen_[torch.cat(state.batch_indices)] = True
+            state.batch_indices = []
         seen = self.seen_
+        epoch_probs = state.epoch_probs
         slot = self.n_filled_ % self.buffer_.shape[0]
-        self.buffer_[slot] = self.epoch_probs_
+        self.buffer_[slot] = epoch_probs
         self.n_filled_ += 1
-        agree = (self.epoch_probs_[seen].argmax(1) == state.y[seen]).float().mean()
+        agree = (epoch_probs[seen].argmax(1) == state.y[seen]).float().mean()
         self.agreement_.append(float(agree))
         epoch = len(net.history)
         if self.start_epoch_ is None:
