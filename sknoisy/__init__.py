@@ -9,7 +9,7 @@ injectors for pipelines live in :mod:`sknoisy.noise`, networks in
 
 from . import augment, datasets, losses, models, noise
 from ._classifier import NoisyLabelClassifier
-from ._correction import LabelCorrection
+from ._correction import LabelCorrection, LRAnneal
 from ._truncation import TruncationPruning
 
 __version__ = "0.1.0.dev0"
@@ -17,6 +17,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "NoisyLabelClassifier",
     "LabelCorrection",
+    "LRAnneal",
     "TruncationPruning",
     "augment",
     "datasets",

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from skorch.callbacks import Callback
 
 __all__ = [
+    "LRAnneal",
     "LabelCorrection",
     "TrainingState",
     "early_learning_end",
@@ -159,6 +160,45 @@ def early_learning_end(agreement, min_epochs=3, patience=2, tol=0.02):
         if gain / rise < tol:
             return t
     return None
+
+
+class LRAnneal(Callback):
+    """Multiply the learning rate by ``factor`` for the last part of training.
+
+    Used by :class:`~sknoisy.NoisyLabelClassifier` (``anneal_lr``): labels
+    are corrected at a constant high rate, then the network settles on them at
+    a low rate. Each training call (``fit``, ``partial_fit``, the refit stage)
+    anneals its own last ``1 - at`` fraction of epochs and restores the rate
+    at its end. The rate of every epoch is recorded in the history as ``lr``.
+
+    Parameters
+    ----------
+    factor : float, default=0.1
+        Multiplier of the learning rate.
+    at : float, default=0.8
+        Fraction of the call's epochs after which the rate is lowered.
+    """
+
+    def __init__(self, factor=0.1, at=0.8):
+        self.factor = factor
+        self.at = at
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = len(net.history)
+        epochs = net.__dict__.get("_planned_epochs") or net.max_epochs
+        self.milestone_ = max(1, round(self.at * epochs))
+        self.base_lrs_ = [g["lr"] for g in net.optimizer_.param_groups]
+
+    def on_epoch_begin(self, net, **kwargs):
+        done = len(net.history) - 1 - self.start_  # epochs finished in this call
+        scale = self.factor if done >= self.milestone_ else 1.0
+        for group, base in zip(net.optimizer_.param_groups, self.base_lrs_):
+            group["lr"] = base * scale
+        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+
+    def on_train_end(self, net, **kwargs):
+        for group, base in zip(net.optimizer_.param_groups, self.base_lrs_):
+            group["lr"] = base
 
 
 class TrainingState:

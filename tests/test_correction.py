@@ -224,3 +224,24 @@ def test_prior_term_finite_when_a_class_underflows():
     loss = jo_regularizers(logits, prior, 1.0, 0.0)
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(logits.grad).all()
+
+
+def test_learning_rate_annealed_with_correction_only(flipped_blobs):
+    X, _, y_noisy, _ = flipped_blobs
+    corrected = jo(max_epochs=10).fit(X, y_noisy)  # lr="auto" -> 1e-2
+    lrs = corrected.history[:, "lr"]
+    assert lrs[:8] == pytest.approx([1e-2] * 8)
+    assert lrs[8:] == pytest.approx([1e-3] * 2)  # last 20% at 0.1x
+    assert corrected.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-2)
+    plain = NoisyLabelClassifier(max_epochs=10, random_state=0).fit(X, y_noisy)
+    assert "lr" not in plain.history[-1]  # no annealing without correction
+    forced = NoisyLabelClassifier(max_epochs=10, anneal_lr=True, random_state=0)
+    assert forced.fit(X, y_noisy).history[-1, "lr"] == pytest.approx(1e-4)
+    off = jo(max_epochs=10, anneal_lr=False).fit(X, y_noisy)
+    assert "lr" not in off.history[-1]
+    # the refit stage and partial_fit anneal their own epochs
+    refit = jo(max_epochs=10, refit_corrected=True, refit_epochs=5).fit(X, y_noisy)
+    assert refit.history[:, "lr"][10:] == pytest.approx([1e-2] * 4 + [1e-3])
+    refit.partial_fit(X, y_noisy)  # 10 correcting epochs, then the 5 refit ones
+    expected = [1e-2] * 8 + [1e-3] * 2 + [1e-2] * 4 + [1e-3]
+    assert refit.history[:, "lr"][-15:] == pytest.approx(expected)
