@@ -14,7 +14,8 @@ from skorch.exceptions import DeviceWarning
 from skorch.hf import AccelerateMixin
 from skorch.utils import to_tensor
 
-from ._classifier import INDEX_KEY, NoisyLabelClassifier, _is_indexed
+from ._classifier import NoisyLabelClassifier
+from ._data import INDEX_KEY, is_indexed
 from ._truncation import TruncationPruning
 
 __all__ = ["AcceleratedNoisyLabelClassifier"]
@@ -239,7 +240,7 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         state = self.__dict__.get("_training_state")
-        if state is not None and _is_indexed(X):
+        if state is not None and is_indexed(X):
             index = to_tensor(X[INDEX_KEY], device=state.y.device)
             X = {**X, INDEX_KEY: index}
         return super().get_loss(y_pred, y_true, X=X, training=training)

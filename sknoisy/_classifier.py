@@ -56,9 +56,6 @@ _LOSS_PARAM_ROUTES = {
 _LOSS_PARAMS = frozenset(_LOSS_PARAM_ROUTES)
 
 
-_is_indexed = is_indexed
-
-
 def _signature_names(obj):
     try:
         return inspect.signature(obj).parameters
@@ -435,11 +432,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     @property
     def _default_callbacks(self):
         callbacks = list(super()._default_callbacks)
-        try:
-            loss_class = self._loss_class()
-        except (TypeError, ValueError):  # invalid loss: reported by fit
-            loss_class = None
-        if loss_class is not None and hasattr(loss_class, "prune_weights"):
+        if self._loss_prunes():
             callbacks.insert(0, ("truncation_pruning", TruncationPruning()))
         if self.label_correction is not None:
             callbacks.insert(0, ("label_correction", LabelCorrection()))
@@ -555,7 +548,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
     def get_dataset(self, X, y=None):
         batched = isinstance(X, np.ndarray) or (
-            _is_indexed(X) and isinstance(X[X_KEY], np.ndarray)
+            is_indexed(X) and isinstance(X[X_KEY], np.ndarray)
         )
         if batched and self.dataset is Dataset and not self.get_params_for("dataset"):
             return BatchedDataset(X, y)
@@ -579,6 +572,14 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         if self.criterion is not None:
             return None
         return get_loss_class(self.loss)
+
+    def _loss_prunes(self):
+        """Whether the loss has a pruning step (the truncated Lq loss)."""
+        try:
+            loss_class = self._loss_class()
+        except (TypeError, ValueError):  # invalid loss: reported by fit
+            return False
+        return loss_class is not None and hasattr(loss_class, "prune_weights")
 
     def initialize_module(self):
         kwargs = self.get_params_for("module")
@@ -636,7 +637,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     # Training
     # ------------------------------------------------------------------
     def infer(self, x, **fit_params):
-        if _is_indexed(x):
+        if is_indexed(x):
             x = x[X_KEY]
         if self.precision == "float32":
             return super().infer(x, **fit_params)
@@ -650,15 +651,12 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         if self.criterion is not None:
             return super().get_loss(y_pred, y_true, X=X, training=training)
         y_true = to_tensor(y_true, device=self.device)
-        index = X[INDEX_KEY] if _is_indexed(X) else None
-        target, weight = y_true, None
         state = self.__dict__.get("_training_state")
-        if training and state is not None and index is not None:
-            index = to_tensor(index, device=self.device)
-            target = state.targets(index, y_true)
-            weight = state.weights(index)
-        if not (training and state is not None and index is not None):
-            return self.criterion_(y_pred, target, weight=weight)
+        if not (training and state is not None and is_indexed(X)):
+            return self.criterion_(y_pred, y_true)
+        index = to_tensor(X[INDEX_KEY], device=self.device)
+        target = state.targets(index, y_true)
+        weight = state.weights(index)
         probs = None
         if state.regularize:
             if weight is None and type(self.criterion_) is CrossEntropyLoss:
@@ -750,8 +748,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
     def _ensure_training_state(self, y_enc):
         """Create (or, for ``partial_fit`` on the same samples, keep) the state."""
-        loss_class = self._loss_class()
-        pruning = loss_class is not None and hasattr(loss_class, "prune_weights")
+        pruning = self._loss_prunes()
         if not pruning and self.label_correction is None:
             self.__dict__.pop("_training_state", None)
             return None
@@ -849,7 +846,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             Rows sum to one, columns follow ``classes_``.
         """
         check_is_fitted(self)
-        if not (is_dataset(X) or _is_indexed(X)):  # skorch passes datasets
+        if not (is_dataset(X) or is_indexed(X)):  # skorch passes datasets
             X = self._validate_X(X, reset=False)
         # torch's DataLoader draws a seed from the global generator on every
         # pass; keep prediction free of side effects on the caller's RNG.
