@@ -20,6 +20,7 @@ from torch.utils.data import Subset
 from torch.utils.data._utils.collate import default_collate
 
 from ._augment import check_augment
+from ._data import X_KEY
 
 __all__ = ["TensorLoader"]
 
@@ -324,8 +325,6 @@ class TensorLoader:
         self.augment = check_augment(augment)
         self.generator = generator
         # Imported here: the estimator module may import this one.
-        from ._data import X_KEY
-
         self._x_key = X_KEY
         self._n = len(dataset)
         self._data = None

@@ -8,6 +8,8 @@ import torch
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
+from ._data import INDEX_KEY
+
 __all__ = ["TruncationPruning", "pruning_schedule"]
 
 
@@ -74,8 +76,6 @@ class TruncationPruning(Callback):
     @torch.no_grad()
     def prune(self, net, dataset, state):
         """Set ``state.sample_weights`` from one eval-mode pass over ``dataset``."""
-        from ._data import INDEX_KEY
-
         criterion = net.criterion_
         weights = state.sample_weights.clone()
         net._set_training(False)
