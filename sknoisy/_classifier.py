@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNet, NeuralNetClassifier
+from skorch.callbacks import Callback
 from skorch.dataset import Dataset
 from skorch.utils import is_dataset, to_tensor
 from torch.utils.data import DataLoader
@@ -30,14 +31,13 @@ from ._correction import (
     LabelCorrection,
     LRAnneal,
     TrainingState,
-    jo_objective,
     jo_regularizers,
 )
 from ._data import INDEX_KEY, X_KEY, BatchedDataset, collate, is_indexed
 from ._losses import LOSSES, CrossEntropyLoss, get_loss_class
 from ._models import MLP, infer_module_sizes
 from ._truncation import TruncationPruning
-from ._utils import local_torch_rng, torch_seed
+from ._utils import QuietPrintLog, local_torch_rng, torch_seed
 
 __all__ = ["NoisyLabelClassifier"]
 
@@ -431,7 +431,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
     @property
     def _default_callbacks(self):
-        callbacks = list(super()._default_callbacks)
+        callbacks = [
+            (name, QuietPrintLog() if name == "print_log" else cb)
+            for name, cb in super()._default_callbacks
+        ]
         if self._loss_prunes():
             callbacks.insert(0, ("truncation_pruning", TruncationPruning()))
         if self.label_correction is not None:
@@ -554,6 +557,34 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             return BatchedDataset(X, y)
         return super().get_dataset(X, y)
 
+    def notify(self, method_name, **cb_kwargs):
+        # skorch calls every callback's hook for every batch, and most hooks
+        # are Callback's inherited no-ops; call only those that do something.
+        getattr(self, method_name)(self, **cb_kwargs)
+        for cb in self._hooked_callbacks(method_name):
+            getattr(cb, method_name)(self, **cb_kwargs)
+
+    def _hooked_callbacks(self, method_name):
+        """Callbacks whose ``method_name`` is not ``Callback``'s no-op."""
+        callbacks = self.callbacks_
+        cache = self.__dict__.setdefault("_hook_cache", {})
+        cached = cache.get(method_name)
+        # Holding the list keeps its identity valid (also across pickling);
+        # the length catches callbacks appended in place.
+        if cached is not None and cached[0] is callbacks:
+            if cached[1] == len(callbacks):
+                return cached[2]
+        noop = getattr(Callback, method_name, None)
+        hooked = [
+            cb
+            for _, cb in callbacks
+            if noop is None
+            or method_name in vars(cb)
+            or getattr(type(cb), method_name, None) is not noop
+        ]
+        cache[method_name] = (callbacks, len(callbacks), hooked)
+        return hooked
+
     def _set_training(self, training=True):
         # skorch calls this for every batch, and Module.train() re-assigns the
         # flag of every submodule through the slow nn.Module.__setattr__. Skip
@@ -655,23 +686,19 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         if not (training and state is not None and is_indexed(X)):
             return self.criterion_(y_pred, y_true)
         index = to_tensor(X[INDEX_KEY], device=self.device)
-        target = state.targets(index, y_true)
         weight = state.weights(index)
-        probs = None
+        if (
+            state.regularize
+            and weight is None
+            and type(self.criterion_) is CrossEntropyLoss
+        ):
+            return state.jo_loss(y_pred, index, y_true, self.alpha, self.beta)
+        target = state.targets(index, y_true)
+        loss = self.criterion_(y_pred, target, weight=weight)
         if state.regularize:
-            if weight is None and type(self.criterion_) is CrossEntropyLoss:
-                loss, probs = jo_objective(
-                    y_pred, target, state.prior, self.alpha, self.beta, True
-                )
-            else:
-                reg = jo_regularizers(y_pred, state.prior, self.alpha, self.beta)
-                loss = self.criterion_(y_pred, target, weight=weight) + reg
-        else:
-            loss = self.criterion_(y_pred, target, weight=weight)
+            loss = loss + jo_regularizers(y_pred, state.prior, self.alpha, self.beta)
         if state.recording:
-            if probs is None:
-                probs = torch.softmax(y_pred.detach(), dim=-1)
-            state.record(index, probs)
+            state.record(index, torch.softmax(y_pred.detach(), dim=-1))
         return loss
 
     def _fit_seed(self):

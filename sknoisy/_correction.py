@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from skorch.callbacks import Callback
 
+from ._kernels import can_fuse, jo_loss_fused
+
 __all__ = [
     "LRAnneal",
     "LabelCorrection",
@@ -77,9 +79,15 @@ def jo_regularizers(logits, prior, alpha, beta):
 def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
     """The whole joint optimisation loss with cross entropy, in one pass.
 
-    ``CE(target, s) + alpha * KL(prior || s_bar) + beta * mean_i H(s_i)`` with
-    one ``log_softmax``; equal to ``CrossEntropyLoss()(logits, target) +
-    jo_regularizers(logits, prior, alpha, beta)`` (see the tests) and cheaper.
+    ``CE(target, s) + alpha * KL(prior || s_bar) + beta * mean_i H(s_i)``,
+    equal to ``CrossEntropyLoss()(logits, target) + jo_regularizers(logits,
+    prior, alpha, beta)`` (see the tests) and cheaper.
+
+    On CPU (with numba, a dependency) the value and the closed-form gradient
+    are computed in one compiled pass and attached to the graph as a single
+    linear term (:mod:`sknoisy._kernels`); elsewhere the objective is built
+    from torch operations and differentiated by autograd. Both agree to
+    floating-point precision (tested).
 
     Parameters
     ----------
@@ -92,7 +100,7 @@ def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
     alpha, beta : float
         Weights of the prior and entropy terms.
     return_probs : bool, default=False
-        Also return the softmax probabilities (computed anyway).
+        Also return the softmax probabilities (computed anyway, detached).
 
     Returns
     -------
@@ -100,7 +108,36 @@ def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
         A scalar.
     probs : torch.Tensor of shape (batch, n_classes)
         Only with ``return_probs=True``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknoisy._correction import jo_objective
+    >>> logits = torch.zeros(4, 2, requires_grad=True)  # uniform predictions
+    >>> target = torch.tensor([0, 1, 0, 1])
+    >>> prior = torch.tensor([0.5, 0.5])
+    >>> loss = jo_objective(logits, target, prior, alpha=1.0, beta=1.0)
+    >>> round(loss.item(), 4)  # CE log(2) + KL 0 + entropy log(2)
+    1.3863
+    >>> loss.backward()  # only CE pulls: (s - onehot(y)) / batch
+    >>> logits.grad[0]
+    tensor([-0.1250,  0.1250])
     """
+    if can_fuse(logits):
+        if target.is_floating_point():
+            soft, hard = target.detach().cpu().numpy(), None
+        else:
+            soft, hard = None, target.detach().cpu().numpy().astype(np.int64)
+        prior = prior.detach().cpu().double().numpy()
+        loss = jo_loss_fused(logits, prior, alpha, beta, hard=hard, soft=soft)
+        if return_probs:
+            return loss, torch.softmax(logits.detach(), dim=-1)
+        return loss
+    loss, s = _jo_objective_autograd(logits, target, prior, alpha, beta)
+    return (loss, s) if return_probs else loss
+
+
+def _jo_objective_autograd(logits, target, prior, alpha, beta):
     log_s = F.log_softmax(logits, dim=-1)
     s = log_s.exp()
     if target.is_floating_point():
@@ -112,7 +149,7 @@ def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
         prior = prior.to(log_s.dtype)
         neg_entropy_prior = torch.sum(prior * torch.log(prior))
         loss = loss + alpha * (neg_entropy_prior - prior @ _log_mean_probs(log_s))
-    return (loss, s) if return_probs else loss
+    return loss, s.detach()
 
 
 def early_learning_end(agreement, min_epochs=3, patience=2, tol=0.02):
@@ -201,6 +238,10 @@ class LRAnneal(Callback):
             group["lr"] = base
 
 
+def _int64(tensor):
+    return tensor.numpy().astype(np.int64, copy=False)
+
+
 class TrainingState:
     """Per-sample state of one fit: current targets, sample weights, stage.
 
@@ -223,6 +264,9 @@ class TrainingState:
         self.y = torch.as_tensor(y, dtype=torch.long, device=device)
         self.n_classes = n_classes
         self.prior = prior
+        if prior is not None:  # for the fused CPU kernel
+            self._prior64 = prior.cpu().double().numpy()
+            self._log_prior64 = np.log(self._prior64)
         self.soft_labels = None  # None: the given labels are the targets
         self.sample_weights = (
             torch.ones(len(y), device=device) if with_weights else None
@@ -241,6 +285,35 @@ class TrainingState:
         """Store a training batch's (detached) softmax outputs by sample index."""
         self.epoch_probs[index] = probs.detach().to(self.epoch_probs.dtype)
         self.batch_indices.append(index)
+
+    def jo_loss(self, logits, index, y_true, alpha, beta):
+        """Joint optimisation loss of a training batch (cross entropy).
+
+        Looks up the batch's current targets and, while recording, stores its
+        softmax outputs; on CPU all of it happens in the fused kernel.
+        """
+        record = self.epoch_probs if self.recording else None
+        if index.device.type == "cpu" and can_fuse(logits):
+            soft = None if self.soft_labels is None else self.soft_labels.numpy()
+            loss = jo_loss_fused(
+                logits,
+                self._prior64,
+                alpha,
+                beta,
+                hard=None if soft is not None else _int64(y_true),
+                soft=soft,
+                index=_int64(index),
+                record=None if record is None else record.numpy(),
+                log_prior=self._log_prior64,
+            )
+            if record is not None:
+                self.batch_indices.append(index)
+            return loss
+        target = self.targets(index, y_true)
+        loss, probs = jo_objective(logits, target, self.prior, alpha, beta, True)
+        if record is not None:
+            self.record(index, probs)
+        return loss
 
     @property
     def regularize(self):
@@ -298,8 +371,11 @@ class LabelCorrection(Callback):
         state.epoch_probs = torch.zeros(n, c, device=state.y.device)
         state.batch_indices = []
         self.seen_ = torch.zeros(n, dtype=torch.bool, device=state.y.device)
+        self.all_seen_ = False
         self.n_filled_ = 0
         self.agreement_ = []
+        # Argmax of the current labels (the given ones until the first update).
+        self.label_argmax_ = state.current_labels().argmax(1)
         start = net.correction_start
         self.start_epoch_ = None if start == "auto" else int(start)
 
@@ -307,38 +383,43 @@ class LabelCorrection(Callback):
         if not getattr(self, "active_", False):
             return
         state = self.state_
-        if state.batch_indices:  # mark this epoch's samples once, not per batch
+        if state.batch_indices and not self.all_seen_:
+            # Mark this epoch's samples once, not per batch; once every sample
+            # has been seen (normally after the first epoch) masks are skipped.
             self.seen_[torch.cat(state.batch_indices)] = True
-            state.batch_indices = []
-        seen = self.seen_
+            self.all_seen_ = bool(self.seen_.all())
+        state.batch_indices = []
         epoch_probs = state.epoch_probs
-        slot = self.n_filled_ % self.buffer_.shape[0]
-        self.buffer_[slot] = epoch_probs
+        self.buffer_[self.n_filled_ % self.buffer_.shape[0]] = epoch_probs
         self.n_filled_ += 1
-        agree = (epoch_probs[seen].argmax(1) == state.y[seen]).float().mean()
-        self.agreement_.append(float(agree))
+        matches = epoch_probs.argmax(1) == state.y
+        if not self.all_seen_:
+            matches = matches[self.seen_]
+        agree = float(matches.float().mean())
+        self.agreement_.append(agree)
         epoch = len(net.history)
         if self.start_epoch_ is None:
             end = early_learning_end(self.agreement_)
             if end is not None:
                 self.start_epoch_ = end
         correcting = self.start_epoch_ is not None and epoch >= self.start_epoch_
-        n_changed = 0
-        if correcting:
-            n_changed = self._update_labels(net, seen)
-        net.history.record("label_agreement", float(agree))
+        n_changed = self._update_labels(net) if correcting else 0
+        net.history.record("label_agreement", agree)
         net.history.record("correcting", bool(correcting))
         net.history.record("n_labels_changed", n_changed)
 
-    def _update_labels(self, net, seen):
+    def _update_labels(self, net):
         state = self.state_
         filled = min(self.n_filled_, self.buffer_.shape[0])
-        mean = self.buffer_[:filled].mean(dim=0)
+        # Rows are means of softmax outputs, so they already sum to one.
+        new = self.buffer_[:filled].mean(dim=0)
+        new_argmax = new.argmax(1)
         if net.label_correction == "hard":
-            mean = F.one_hot(mean.argmax(1), state.n_classes).to(mean.dtype)
-        old = state.current_labels()
-        new = torch.where(seen[:, None], mean, old)
-        new = new / new.sum(dim=1, keepdim=True)
-        n_changed = int((new.argmax(1) != old.argmax(1)).sum())
+            new = F.one_hot(new_argmax, state.n_classes).to(new.dtype)
+        if not self.all_seen_:  # samples never drawn keep their labels
+            new = torch.where(self.seen_[:, None], new, state.current_labels())
+            new_argmax = torch.where(self.seen_, new_argmax, self.label_argmax_)
+        n_changed = int((new_argmax != self.label_argmax_).sum())
         state.soft_labels = new
+        self.label_argmax_ = new_argmax
         return n_changed

@@ -1,4 +1,4 @@
-"""Small helpers shared across sknoisy: seeding torch locally, label encoding."""
+"""Small helpers shared across sknoisy: seeding torch locally, quiet logging."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import numbers
 
 import numpy as np
 import torch
+from skorch.callbacks import PrintLog
 
-__all__ = ["torch_seed", "local_torch_rng"]
+__all__ = ["QuietPrintLog", "torch_seed", "local_torch_rng"]
 
 _MAX_SEED = 2**31 - 1
 
@@ -82,3 +83,18 @@ def local_torch_rng(seed, device="cpu"):
     with torch.random.fork_rng(devices=devices, device_type="cuda"):
         torch.manual_seed(seed)
         yield
+
+
+class QuietPrintLog(PrintLog):
+    """skorch's ``PrintLog`` that skips its work when nothing would be shown.
+
+    skorch formats the epoch table even with ``verbose=0`` and then discards
+    it; on small networks that costs a few percent of the fit. With the default
+    sink (``print``) and ``verbose=0`` this callback returns early; any other
+    sink (a logger, a file) still receives every line, as with ``PrintLog``.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.sink is print and not net.verbose:
+            return
+        super().on_epoch_end(net, **kwargs)
