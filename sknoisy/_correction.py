@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from skorch.callbacks import Callback
 
-from ._kernels import can_fuse, jo_loss_fused
+from ._kernels import _store_epoch, _window_update, can_fuse, compiled, jo_loss_fused
 
 __all__ = [
     "LRAnneal",
@@ -375,7 +375,7 @@ class LabelCorrection(Callback):
         self.n_filled_ = 0
         self.agreement_ = []
         # Argmax of the current labels (the given ones until the first update).
-        self.label_argmax_ = state.current_labels().argmax(1)
+        self.label_argmax_ = state.current_labels().argmax(1).contiguous()
         start = net.correction_start
         self.start_epoch_ = None if start == "auto" else int(start)
 
@@ -389,13 +389,7 @@ class LabelCorrection(Callback):
             self.seen_[torch.cat(state.batch_indices)] = True
             self.all_seen_ = bool(self.seen_.all())
         state.batch_indices = []
-        epoch_probs = state.epoch_probs
-        self.buffer_[self.n_filled_ % self.buffer_.shape[0]] = epoch_probs
-        self.n_filled_ += 1
-        matches = epoch_probs.argmax(1) == state.y
-        if not self.all_seen_:
-            matches = matches[self.seen_]
-        agree = float(matches.float().mean())
+        agree = self._store_epoch(state)
         self.agreement_.append(agree)
         epoch = len(net.history)
         if self.start_epoch_ is None:
@@ -408,13 +402,52 @@ class LabelCorrection(Callback):
         net.history.record("correcting", bool(correcting))
         net.history.record("n_labels_changed", n_changed)
 
+    def _kernel(self, func):
+        """Compiled CPU kernel for the label state, or None (torch path)."""
+        return compiled(func) if self.buffer_.device.type == "cpu" else None
+
+    def _store_epoch(self, state):
+        """Put the epoch's outputs in the ring buffer; return the agreement."""
+        slot = self.n_filled_ % self.buffer_.shape[0]
+        self.n_filled_ += 1
+        kernel = self._kernel(_store_epoch)
+        if kernel is not None:
+            agree, counted = kernel(
+                state.epoch_probs.numpy(),
+                self.buffer_.numpy(),
+                slot,
+                state.y.numpy(),
+                self.seen_.numpy(),
+                self.all_seen_,
+            )
+            return agree / max(counted, 1)
+        self.buffer_[slot] = state.epoch_probs
+        matches = state.epoch_probs.argmax(1) == state.y
+        if not self.all_seen_:
+            matches = matches[self.seen_]
+        return float(matches.float().mean())
+
     def _update_labels(self, net):
         state = self.state_
         filled = min(self.n_filled_, self.buffer_.shape[0])
+        hard = net.label_correction == "hard"
+        kernel = self._kernel(_window_update)
+        if kernel is not None:
+            if state.soft_labels is None:
+                state.soft_labels = state.current_labels().contiguous()
+            return kernel(
+                self.buffer_.numpy(),
+                filled,
+                hard,
+                self.seen_.numpy(),
+                self.all_seen_,
+                self.label_argmax_.numpy(),
+                state.soft_labels.numpy(),
+            )
         # Rows are means of softmax outputs, so they already sum to one.
         new = self.buffer_[:filled].mean(dim=0)
         new_argmax = new.argmax(1)
-        if net.label_correction == "hard":
+        if hard:
             new = F.one_hot(new_argmax, state.n_classes).to(new.dtype)
         if not self.all_seen_:  # samples never drawn keep their labels
             new = torch.where(self.seen_[:, None], new, state.current_labels())

@@ -1,4 +1,4 @@
-"""Fused CPU kernel of the joint optimisation objective (compiled with numba).
+"""Fused CPU kernels of joint optimisation (compiled with numba).
 
 On CPU a training batch of a small network holds a few hundred logits, and the
 cost of the JO objective is not its arithmetic but the number of tensor
@@ -17,10 +17,14 @@ with the closed-form gradient
     - \\beta\\, s_{ik}\\big(\\log s_{ik} + H(s_i)\\big)\\Big],
     \\qquad r = \\text{prior} / \\bar s .
 
-numba is imported, and the kernel compiled (then cached on disk), on first use
-only. Without numba, :func:`fused_kernel` returns ``None`` and callers use the
-torch implementation; :func:`_jo_kernel` also runs as plain Python, which is
-how the tests check its arithmetic independently of the compiler.
+The epoch-end label update (ring buffer of outputs, agreement with the given
+labels, window mean or argmax) has kernels too: :func:`_store_epoch` and
+:func:`_window_update`.
+
+numba is imported, and each kernel compiled (then cached on disk), on first
+use only. Without numba, :func:`compiled` returns ``None`` and callers use the
+torch implementation; the kernels also run as plain Python, which is how the
+tests check their arithmetic independently of the compiler.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["fused_kernel", "jo_loss_fused", "can_fuse"]
+__all__ = ["can_fuse", "compiled", "fused_kernel", "jo_loss_fused"]
 
 _UNDERFLOW = 1e-300  # column mass below this is recomputed in log space
 
@@ -85,12 +89,14 @@ def _jo_kernel(z, hard, soft, index, record, prior, log_prior, alpha, beta, grad
                 m = z[i, k]
         total = 0.0
         for k in range(c):
-            total += math.exp(z[i, k] - m)
+            e = math.exp(z[i, k] - m)
+            s[i, k] = e
+            total += e
         log_norm = m + math.log(total)
+        inv_total = 1.0 / total
         for k in range(c):
-            ls = z[i, k] - log_norm
-            log_s[i, k] = ls
-            s[i, k] = math.exp(ls)
+            s[i, k] *= inv_total
+            log_s[i, k] = z[i, k] - log_norm
             col[k] += s[i, k]
             if do_record:
                 record[index[i], k] = s[i, k]
@@ -154,27 +160,98 @@ def _jo_kernel(z, hard, soft, index, record, prior, log_prior, alpha, beta, grad
     return value, z_dot_grad
 
 
-_COMPILED = None
+def _store_epoch(epoch_probs, buffer, slot, y, seen, all_seen):
+    """Copy an epoch's outputs into ring-buffer slot ``slot``; count agreement.
+
+    Returns the number of samples (seen so far) whose argmax equals ``y``, and
+    the number of those samples.
+    """
+    n, c = epoch_probs.shape
+    agree = 0
+    counted = 0
+    for i in range(n):
+        best = 0
+        for k in range(c):
+            buffer[slot, i, k] = epoch_probs[i, k]
+            if epoch_probs[i, k] > epoch_probs[i, best]:
+                best = k
+        if all_seen or seen[i]:
+            counted += 1
+            if best == y[i]:
+                agree += 1
+    return agree, counted
 
 
-def fused_kernel():
-    """The compiled kernel, or ``None`` when numba is not installed.
+def _window_update(buffer, filled, hard, seen, all_seen, label_argmax, labels):
+    """Set ``labels`` to the mean of the first ``filled`` slots (or its argmax).
+
+    Samples never seen keep their row. ``label_argmax`` is updated in place;
+    returns how many argmaxes changed.
+    """
+    n, c = labels.shape
+    mean = np.empty(c)
+    changed = 0
+    for i in range(n):
+        if not (all_seen or seen[i]):
+            continue
+        best = 0
+        for k in range(c):
+            acc = 0.0
+            for w in range(filled):
+                acc += buffer[w, i, k]
+            mean[k] = acc / filled
+            if mean[k] > mean[best]:
+                best = k
+        for k in range(c):
+            if hard:
+                labels[i, k] = 1.0 if k == best else 0.0
+            else:
+                labels[i, k] = mean[k]
+        if best != label_argmax[i]:
+            changed += 1
+            label_argmax[i] = best
+    return changed
+
+
+_NUMBA = None  # the numba module once imported; False when it is missing
+_COMPILED = {}
+
+
+def compiled(func):
+    """The numba-compiled ``func``, or ``None`` when numba is not installed.
+
+    numba is imported, and ``func`` compiled (then cached on disk), on first
+    use.
+
+    Parameters
+    ----------
+    func : callable
+        One of this module's kernels.
 
     Returns
     -------
     kernel : callable or None
-        The numba-compiled :func:`_jo_kernel` (compiled on first call, cached
-        on disk).
     """
-    global _COMPILED
-    if _COMPILED is None:
+    global _NUMBA
+    if _NUMBA is None:
         try:
             import numba
         except ImportError:  # pragma: no cover - numba is a dependency
-            _COMPILED = False
+            _NUMBA = False
         else:
-            _COMPILED = numba.njit(cache=True, nogil=True)(_jo_kernel)
-    return _COMPILED or None
+            _NUMBA = numba
+    if _NUMBA is False:
+        return None
+    kernel = _COMPILED.get(func.__name__)
+    if kernel is None:
+        kernel = _NUMBA.njit(cache=True, nogil=True)(func)
+        _COMPILED[func.__name__] = kernel
+    return kernel
+
+
+def fused_kernel():
+    """The compiled JO-objective kernel, or ``None`` without numba."""
+    return compiled(_jo_kernel)
 
 
 def can_fuse(logits):

@@ -6,7 +6,15 @@ import torch
 
 from sknoisy import NoisyLabelClassifier, _kernels
 from sknoisy._correction import _jo_objective_autograd, jo_objective
-from sknoisy._kernels import _jo_kernel, can_fuse, fused_kernel, jo_loss_fused
+from sknoisy._kernels import (
+    _jo_kernel,
+    _store_epoch,
+    _window_update,
+    can_fuse,
+    compiled,
+    fused_kernel,
+    jo_loss_fused,
+)
 
 pytestmark = pytest.mark.skipif(fused_kernel() is None, reason="needs numba")
 
@@ -158,19 +166,54 @@ def test_fit_uses_the_kernel_and_matches_the_torch_path(monkeypatch):
     fused = NoisyLabelClassifier(**params).fit(X, y)
     assert len(calls) == 4 * 4  # every training batch
     monkeypatch.setattr("sknoisy._correction.can_fuse", lambda logits: False)
+    monkeypatch.setattr("sknoisy._correction.compiled", lambda func: None)
     plain = NoisyLabelClassifier(**params).fit(X, y)
     np.testing.assert_allclose(
         fused.history[:, "train_loss"], plain.history[:, "train_loss"], rtol=1e-4
     )
     np.testing.assert_allclose(fused.soft_labels_, plain.soft_labels_, atol=1e-4)
+    for key in ("label_agreement", "n_labels_changed", "correcting"):
+        assert fused.history[:, key] == pytest.approx(plain.history[:, key])
 
 
 def test_without_numba_the_torch_path_is_used(monkeypatch):
-    monkeypatch.setattr(_kernels, "_COMPILED", False)
+    monkeypatch.setattr(_kernels, "_NUMBA", False)
     assert fused_kernel() is None
+    assert compiled(_window_update) is None
     assert not can_fuse(torch.zeros(2, 2, requires_grad=True))
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 4)).astype(np.float32)
     y = (X[:, 1] > 0).astype(int)
     clf = NoisyLabelClassifier(label_correction="hard", max_epochs=3, random_state=0)
     assert clf.fit(X, y).corrected_labels_.shape == (60,)
+
+
+@pytest.mark.parametrize("compile_it", [True, False], ids=["compiled", "python"])
+@pytest.mark.parametrize("all_seen", [True, False])
+@pytest.mark.parametrize("hard", [False, True])
+def test_epoch_kernels_match_torch(compile_it, all_seen, hard):
+    rng = np.random.default_rng(5)
+    n, c, window = 30, 4, 3
+    probs = rng.dirichlet(np.ones(c), size=(window, n)).astype(np.float32)
+    y = rng.integers(0, c, n)
+    seen = rng.random(n) < 0.7
+    buffer = np.zeros((window, n, c), dtype=np.float32)
+    store = compiled(_store_epoch) if compile_it else _store_epoch
+    update = compiled(_window_update) if compile_it else _window_update
+    for slot in range(window):
+        agree, counted = store(probs[slot], buffer, slot, y, seen, all_seen)
+        mask = np.ones(n, bool) if all_seen else seen
+        assert counted == mask.sum()
+        assert agree == (probs[slot].argmax(1) == y)[mask].sum()
+    np.testing.assert_array_equal(buffer, probs)
+    labels = np.eye(c, dtype=np.float32)[y]
+    before = labels.copy()
+    label_argmax = y.copy()
+    changed = update(buffer, 2, hard, seen, all_seen, label_argmax, labels)
+    mean = probs[:2].mean(0)
+    expected = np.eye(c, dtype=np.float32)[mean.argmax(1)] if hard else mean
+    mask = np.ones(n, bool) if all_seen else seen
+    np.testing.assert_allclose(labels[mask], expected[mask], rtol=1e-6)
+    np.testing.assert_array_equal(labels[~mask], before[~mask])
+    assert changed == (mean.argmax(1) != y)[mask].sum()
+    np.testing.assert_array_equal(label_argmax[mask], mean.argmax(1)[mask])
