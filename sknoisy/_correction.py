@@ -17,7 +17,17 @@ import torch
 import torch.nn.functional as F
 from skorch.callbacks import Callback
 
-from ._kernels import _store_epoch, _window_update, can_fuse, compiled, jo_loss_fused
+from ._kernels import (
+    FLOATS,
+    NO_HARD,
+    _store_epoch,
+    _window_update,
+    can_fuse,
+    compiled,
+    empty_rows,
+    fused_kernel,
+    jo_loss_fused,
+)
 
 __all__ = [
     "LRAnneal",
@@ -128,8 +138,19 @@ def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
             soft, hard = target.detach().cpu().numpy(), None
         else:
             soft, hard = None, target.detach().cpu().numpy().astype(np.int64)
+        c = logits.shape[1]
         prior = prior.detach().cpu().double().numpy()
-        loss = jo_loss_fused(logits, prior, alpha, beta, hard=hard, soft=soft)
+        loss = jo_loss_fused(
+            logits,
+            NO_HARD if hard is None else hard,
+            empty_rows(c) if soft is None else soft,
+            np.arange(len(logits)),
+            empty_rows(c),
+            prior,
+            np.log(prior),
+            alpha,
+            beta,
+        )
         if return_probs:
             return loss, torch.softmax(logits.detach(), dim=-1)
         return loss
@@ -238,10 +259,6 @@ class LRAnneal(Callback):
             group["lr"] = base
 
 
-def _int64(tensor):
-    return tensor.numpy().astype(np.int64, copy=False)
-
-
 class TrainingState:
     """Per-sample state of one fit: current targets, sample weights, stage.
 
@@ -264,7 +281,12 @@ class TrainingState:
         self.y = torch.as_tensor(y, dtype=torch.long, device=device)
         self.n_classes = n_classes
         self.prior = prior
-        if prior is not None:  # for the fused CPU kernel
+        # The fused CPU kernel (None: torch operations; see jo_loss).
+        self._kernel = None
+        if prior is not None and self.y.device.type == "cpu":
+            self._kernel = fused_kernel()
+            self._no_rows = empty_rows(n_classes)
+        if prior is not None:
             self._prior64 = prior.cpu().double().numpy()
             self._log_prior64 = np.log(self._prior64)
         self.soft_labels = None  # None: the given labels are the targets
@@ -292,19 +314,29 @@ class TrainingState:
         Looks up the batch's current targets and, while recording, stores its
         softmax outputs; on CPU all of it happens in the fused kernel.
         """
-        record = self.epoch_probs if self.recording else None
-        if index.device.type == "cpu" and can_fuse(logits):
-            soft = None if self.soft_labels is None else self.soft_labels.numpy()
+        record = self.epoch_probs if self.stage == 1 else None
+        kernel = self._kernel
+        # On CPU (the state's device) with numba: fused, unless the logits are
+        # not a float matrix in a graph (checked inline: this runs per batch).
+        if (
+            kernel is not None
+            and logits.requires_grad
+            and logits.dtype in FLOATS
+            and logits.ndim == 2
+        ):
+            soft = self.soft_labels
+            no_rows = self._no_rows
             loss = jo_loss_fused(
                 logits,
+                y_true.numpy() if soft is None else NO_HARD,
+                no_rows if soft is None else soft.numpy(),
+                index.numpy(),
+                no_rows if record is None else record.numpy(),
                 self._prior64,
+                self._log_prior64,
                 alpha,
                 beta,
-                hard=None if soft is not None else _int64(y_true),
-                soft=soft,
-                index=_int64(index),
-                record=None if record is None else record.numpy(),
-                log_prior=self._log_prior64,
+                kernel,
             )
             if record is not None:
                 self.batch_indices.append(index)
@@ -368,6 +400,7 @@ class LabelCorrection(Callback):
         window = int(net.correction_window)
         self.state_ = state
         self.buffer_ = torch.zeros(window, n, c, device=state.y.device)
+        self.window_sum_ = None  # running sum of the buffer (CPU kernels)
         state.epoch_probs = torch.zeros(n, c, device=state.y.device)
         state.batch_indices = []
         self.seen_ = torch.zeros(n, dtype=torch.bool, device=state.y.device)
@@ -412,9 +445,12 @@ class LabelCorrection(Callback):
         self.n_filled_ += 1
         kernel = self._kernel(_store_epoch)
         if kernel is not None:
+            if getattr(self, "window_sum_", None) is None:
+                self.window_sum_ = np.zeros(self.buffer_.shape[1:])
             agree, counted = kernel(
                 state.epoch_probs.numpy(),
                 self.buffer_.numpy(),
+                self.window_sum_,
                 slot,
                 state.y.numpy(),
                 self.seen_.numpy(),
@@ -436,7 +472,7 @@ class LabelCorrection(Callback):
             if state.soft_labels is None:
                 state.soft_labels = state.current_labels().contiguous()
             return kernel(
-                self.buffer_.numpy(),
+                self.window_sum_,
                 filled,
                 hard,
                 self.seen_.numpy(),

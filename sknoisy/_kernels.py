@@ -34,7 +34,15 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["can_fuse", "compiled", "fused_kernel", "jo_loss_fused"]
+__all__ = [
+    "FLOATS",
+    "NO_HARD",
+    "can_fuse",
+    "compiled",
+    "empty_rows",
+    "fused_kernel",
+    "jo_loss_fused",
+]
 
 _UNDERFLOW = 1e-300  # column mass below this is recomputed in log space
 
@@ -59,8 +67,8 @@ def _jo_kernel(z, hard, soft, index, record, prior, log_prior, alpha, beta, grad
         Class prior and its log.
     alpha, beta : float
         Weights of the prior and entropy terms.
-    grad : ndarray of shape (n, c)
-        Receives the gradient with respect to ``z``.
+    grad : ndarray of shape (n * c,)
+        Receives the gradient with respect to ``z``, flattened (row-major).
 
     Returns
     -------
@@ -126,6 +134,7 @@ def _jo_kernel(z, hard, soft, index, record, prior, log_prior, alpha, beta, grad
     ce = 0.0
     neg_entropy_sum = 0.0
     z_dot_grad = 0.0
+    inv_n = 1.0 / n
     sr = np.empty(c)
     for i in range(n):
         neg_entropy = 0.0
@@ -153,15 +162,17 @@ def _jo_kernel(z, hard, soft, index, record, prior, log_prior, alpha, beta, grad
                 g -= soft[index[i], k]
             elif k == hard[i]:
                 g -= 1.0
-            g /= n
-            grad[i, k] = g
-            z_dot_grad += z[i, k] * grad[i, k]
+            grad[i * c + k] = g * inv_n
+            z_dot_grad += z[i, k] * grad[i * c + k]
     value = (ce - beta * neg_entropy_sum) / n + alpha * kl
     return value, z_dot_grad
 
 
-def _store_epoch(epoch_probs, buffer, slot, y, seen, all_seen):
-    """Copy an epoch's outputs into ring-buffer slot ``slot``; count agreement.
+def _store_epoch(epoch_probs, buffer, window_sum, slot, y, seen, all_seen):
+    """Put an epoch's outputs in ring-buffer slot ``slot``; count agreement.
+
+    ``window_sum`` (float64) is kept equal to the sum of the buffer's slots,
+    so the window mean costs one pass over (n, c), not over the window.
 
     Returns the number of samples (seen so far) whose argmax equals ``y``, and
     the number of those samples.
@@ -172,8 +183,10 @@ def _store_epoch(epoch_probs, buffer, slot, y, seen, all_seen):
     for i in range(n):
         best = 0
         for k in range(c):
-            buffer[slot, i, k] = epoch_probs[i, k]
-            if epoch_probs[i, k] > epoch_probs[i, best]:
+            p = epoch_probs[i, k]
+            window_sum[i, k] += p - buffer[slot, i, k]
+            buffer[slot, i, k] = p
+            if p > epoch_probs[i, best]:
                 best = k
         if all_seen or seen[i]:
             counted += 1
@@ -182,31 +195,26 @@ def _store_epoch(epoch_probs, buffer, slot, y, seen, all_seen):
     return agree, counted
 
 
-def _window_update(buffer, filled, hard, seen, all_seen, label_argmax, labels):
-    """Set ``labels`` to the mean of the first ``filled`` slots (or its argmax).
+def _window_update(window_sum, filled, hard, seen, all_seen, label_argmax, labels):
+    """Set ``labels`` to the window mean ``window_sum / filled`` (or its argmax).
 
     Samples never seen keep their row. ``label_argmax`` is updated in place;
     returns how many argmaxes changed.
     """
     n, c = labels.shape
-    mean = np.empty(c)
     changed = 0
     for i in range(n):
         if not (all_seen or seen[i]):
             continue
         best = 0
-        for k in range(c):
-            acc = 0.0
-            for w in range(filled):
-                acc += buffer[w, i, k]
-            mean[k] = acc / filled
-            if mean[k] > mean[best]:
+        for k in range(1, c):
+            if window_sum[i, k] > window_sum[i, best]:
                 best = k
         for k in range(c):
             if hard:
                 labels[i, k] = 1.0 if k == best else 0.0
             else:
-                labels[i, k] = mean[k]
+                labels[i, k] = window_sum[i, k] / filled
         if best != label_argmax[i]:
             changed += 1
             label_argmax[i] = best
@@ -254,48 +262,43 @@ def fused_kernel():
     return compiled(_jo_kernel)
 
 
-def can_fuse(logits):
+def can_fuse(logits, check_kernel=True):
     """Whether :func:`jo_loss_fused` applies to ``logits``.
 
-    CPU, 2-d, float32 or float64, in a graph that wants gradients, and numba
-    available.
+    CPU, 2-d, float32 or float64, in a graph that wants gradients, and (unless
+    ``check_kernel=False``, for callers holding the kernel) numba available.
     """
     return (
-        logits.device.type == "cpu"
+        logits.requires_grad
+        and logits.dtype in FLOATS
         and logits.ndim == 2
-        and logits.dtype in (torch.float32, torch.float64)
-        and logits.requires_grad
+        and logits.device.type == "cpu"
         and torch.is_grad_enabled()
-        and fused_kernel() is not None
+        and (not check_kernel or fused_kernel() is not None)
     )
+
+
+#: Logit dtypes the kernel takes.
+FLOATS = (torch.float32, torch.float64)
 
 
 _EMPTY = {}
 
 
-def _empty(c):
-    """A cached (0, c) array: the kernel's "no soft labels / no recording"."""
+def empty_rows(c):
+    """A cached ``(0, c)`` array: the kernel's "no soft labels / no recording"."""
     try:
         return _EMPTY[c]
     except KeyError:
         return _EMPTY.setdefault(c, np.empty((0, c), dtype=np.float32))
 
 
-_NO_HARD = np.empty(0, dtype=np.int64)
+#: The kernel's "no hard labels" (soft labels are given).
+NO_HARD = np.empty(0, dtype=np.int64)
 
 
 def jo_loss_fused(
-    logits,
-    prior,
-    alpha,
-    beta,
-    *,
-    hard=None,
-    soft=None,
-    index=None,
-    record=None,
-    log_prior=None,
-    kernel=None,
+    logits, hard, soft, index, record, prior, log_prior, alpha, beta, kernel=None
 ):
     """JO objective of a batch through the fused kernel (see module docs).
 
@@ -303,21 +306,20 @@ def jo_loss_fused(
     ----------
     logits : torch.Tensor of shape (n, c)
         CPU logits that require a gradient.
-    prior : ndarray of shape (c,), float64
-        Class prior.
+    hard : ndarray of shape (n,), int64
+        Class indices of the batch, or :data:`NO_HARD` when ``soft`` is given.
+    soft : ndarray of shape (m, c)
+        Soft labels looked up at rows ``index``, or ``empty_rows(c)`` for
+        hard labels.
+    index : ndarray of shape (n,), int64
+        Rows of ``soft`` and ``record`` that hold the batch's samples.
+    record : ndarray of shape (m, c)
+        Receives the batch's softmax outputs at rows ``index``;
+        ``empty_rows(c)`` to skip.
+    prior, log_prior : ndarray of shape (c,), float64
+        Class prior and its log.
     alpha, beta : float
         Weights of the prior and entropy terms.
-    hard : ndarray of shape (n,), int64, default=None
-        Class indices of the batch; used when ``soft`` is None.
-    soft : ndarray of shape (m, c), default=None
-        Soft labels, looked up at rows ``index`` (``index`` defaults to
-        ``arange(n)``).
-    index : ndarray of shape (n,), int64, default=None
-        Rows of ``soft`` and ``record`` of the batch's samples.
-    record : ndarray of shape (m, c), default=None
-        Receives the batch's softmax outputs at rows ``index``.
-    log_prior : ndarray of shape (c,), default=None
-        ``log(prior)``, when the caller has it already.
     kernel : callable, default=None
         The kernel to run (the compiled one by default; the plain-Python
         :func:`_jo_kernel` in tests).
@@ -328,26 +330,12 @@ def jo_loss_fused(
         A scalar equal to the objective, whose gradient with respect to
         ``logits`` is the objective's.
     """
-    kernel = kernel or fused_kernel()
     z = logits.detach().numpy()
     if not z.flags.c_contiguous:
         z = np.ascontiguousarray(z)
-    n, c = z.shape
-    if index is None:
-        index = np.arange(n, dtype=np.int64)
-    grad = np.empty_like(z)
-    value, z_dot_grad = kernel(
-        z,
-        _NO_HARD if hard is None else hard,
-        _empty(c) if soft is None else soft,
-        index,
-        _empty(c) if record is None else record,
-        prior,
-        np.log(prior) if log_prior is None else log_prior,
-        float(alpha),
-        float(beta),
-        grad,
+    flat = torch.empty(z.size, dtype=logits.dtype)
+    value, z_dot_grad = (kernel or fused_kernel())(
+        z, hard, soft, index, record, prior, log_prior, alpha, beta, flat.numpy()
     )
     # A linear term with the closed-form gradient, shifted to the value.
-    flat = torch.from_numpy(grad).view(-1)
     return torch.dot(logits.reshape(-1), flat) + (value - z_dot_grad)

@@ -28,6 +28,24 @@ def _case(seed, n=24, c=5, scale=3.0, dtype=torch.float64):
     return logits, prior / prior.sum(), hard, soft
 
 
+def _fused(
+    z, prior, alpha, beta, hard=None, soft=None, index=None, record=None, kernel=None
+):
+    c = z.shape[1]
+    return jo_loss_fused(
+        z,
+        _kernels.NO_HARD if hard is None else hard,
+        _kernels.empty_rows(c) if soft is None else soft,
+        np.arange(len(z)) if index is None else index,
+        _kernels.empty_rows(c) if record is None else record,
+        prior,
+        np.log(prior),
+        alpha,
+        beta,
+        kernel=kernel,
+    )
+
+
 def _reference(logits, target, prior, alpha, beta):
     z = logits.detach().clone().requires_grad_()
     loss, probs = _jo_objective_autograd(z, target, prior.to(z.dtype), alpha, beta)
@@ -44,7 +62,7 @@ def test_value_and_gradient_match_autograd(kernel, soft, scale, alpha, beta):
     target = soft_t if soft else hard
     value, grad, _ = _reference(logits, target, prior, alpha, beta)
     z = logits.clone().requires_grad_()
-    loss = jo_loss_fused(
+    loss = _fused(
         z,
         prior.numpy(),
         alpha,
@@ -62,7 +80,7 @@ def test_float32_logits_match_autograd():
     logits, prior, hard, _ = _case(1, n=64, c=10, dtype=torch.float32)
     value, grad, _ = _reference(logits, hard, prior.float(), 1.2, 0.8)
     z = logits.clone().requires_grad_()
-    loss = jo_loss_fused(z, prior.numpy(), 1.2, 0.8, hard=hard.numpy())
+    loss = _fused(z, prior.numpy(), 1.2, 0.8, hard=hard.numpy())
     loss.backward()
     assert loss.dtype == torch.float32
     assert loss.item() == pytest.approx(value, rel=1e-5)
@@ -75,9 +93,7 @@ def test_soft_labels_are_looked_up_and_outputs_recorded_by_index():
     index = np.array([7, 0, 19, 3, 12, 5])
     record = np.full((20, 4), -1.0)
     z = logits.clone().requires_grad_()
-    loss = jo_loss_fused(
-        z, prior.numpy(), 1.2, 0.8, soft=all_soft, index=index, record=record
-    )
+    loss = _fused(z, prior.numpy(), 1.2, 0.8, soft=all_soft, index=index, record=record)
     value, _, probs = _reference(
         logits, torch.from_numpy(all_soft[index]), prior, 1.2, 0.8
     )
@@ -95,7 +111,7 @@ def test_class_that_underflows_everywhere_stays_finite():
     )
     prior = torch.full((3,), 1 / 3, dtype=torch.float64)
     z = logits.clone().requires_grad_()
-    loss = jo_loss_fused(z, prior.numpy(), 1.0, 0.5, hard=np.array([0, 1, 2]))
+    loss = _fused(z, prior.numpy(), 1.0, 0.5, hard=np.array([0, 1, 2]))
     loss.backward()
     assert np.isfinite(loss.item()) and torch.isfinite(z.grad).all()
     value, grad, _ = _reference(logits, torch.tensor([0, 1, 2]), prior, 1.0, 0.5)
@@ -109,7 +125,7 @@ def test_out_of_range_indices_raise_instead_of_writing(kernel):
     z = logits.clone().requires_grad_()
     record = np.zeros((4, 3))
     with pytest.raises(IndexError, match="sample index"):
-        jo_loss_fused(
+        _fused(
             z,
             prior.numpy(),
             1.0,
@@ -121,9 +137,7 @@ def test_out_of_range_indices_raise_instead_of_writing(kernel):
         )
     assert np.all(record == 0)
     with pytest.raises(IndexError, match="target class"):
-        jo_loss_fused(
-            z, prior.numpy(), 1.0, 1.0, hard=np.array([0, 1, 3, 0]), kernel=kernel
-        )
+        _fused(z, prior.numpy(), 1.0, 1.0, hard=np.array([0, 1, 3, 0]), kernel=kernel)
 
 
 def test_can_fuse_only_for_cpu_float_graphs():
@@ -165,7 +179,7 @@ def test_fit_uses_the_kernel_and_matches_the_torch_path(monkeypatch):
     monkeypatch.setattr("sknoisy._correction.jo_loss_fused", counting)
     fused = NoisyLabelClassifier(**params).fit(X, y)
     assert len(calls) == 4 * 4  # every training batch
-    monkeypatch.setattr("sknoisy._correction.can_fuse", lambda logits: False)
+    monkeypatch.setattr("sknoisy._correction.can_fuse", lambda logits, **kw: False)
     monkeypatch.setattr("sknoisy._correction.compiled", lambda func: None)
     plain = NoisyLabelClassifier(**params).fit(X, y)
     np.testing.assert_allclose(
@@ -198,19 +212,22 @@ def test_epoch_kernels_match_torch(compile_it, all_seen, hard):
     y = rng.integers(0, c, n)
     seen = rng.random(n) < 0.7
     buffer = np.zeros((window, n, c), dtype=np.float32)
+    window_sum = np.zeros((n, c))
     store = compiled(_store_epoch) if compile_it else _store_epoch
     update = compiled(_window_update) if compile_it else _window_update
-    for slot in range(window):
-        agree, counted = store(probs[slot], buffer, slot, y, seen, all_seen)
+    for epoch in range(window + 2):  # wraps around the ring
+        slot = epoch % window
+        agree, counted = store(probs[slot], buffer, window_sum, slot, y, seen, all_seen)
         mask = np.ones(n, bool) if all_seen else seen
         assert counted == mask.sum()
         assert agree == (probs[slot].argmax(1) == y)[mask].sum()
     np.testing.assert_array_equal(buffer, probs)
+    np.testing.assert_allclose(window_sum, probs.sum(0), rtol=1e-6)
     labels = np.eye(c, dtype=np.float32)[y]
     before = labels.copy()
     label_argmax = y.copy()
-    changed = update(buffer, 2, hard, seen, all_seen, label_argmax, labels)
-    mean = probs[:2].mean(0)
+    changed = update(window_sum, window, hard, seen, all_seen, label_argmax, labels)
+    mean = probs.mean(0)
     expected = np.eye(c, dtype=np.float32)[mean.argmax(1)] if hard else mean
     mask = np.ones(n, bool) if all_seen else seen
     np.testing.assert_allclose(labels[mask], expected[mask], rtol=1e-6)
