@@ -46,6 +46,9 @@ __all__ = [
 
 _UNDERFLOW = 1e-300  # column mass below this is recomputed in log space
 
+#: Logit dtypes the kernel takes.
+FLOATS = (torch.float32, torch.float64)
+
 
 def _jo_kernel(z, hard, soft, index, record, prior, log_prior, alpha, beta, grad):
     """Value and gradient of the JO objective for one batch of logits.
@@ -252,7 +255,10 @@ def compiled(func):
         return None
     kernel = _COMPILED.get(func.__name__)
     if kernel is None:
-        kernel = _NUMBA.njit(cache=True, nogil=True)(func)
+        try:
+            kernel = _NUMBA.njit(cache=True, nogil=True)(func)
+        except RuntimeError:  # no writable cache directory: compile per process
+            kernel = _NUMBA.njit(nogil=True)(func)
         _COMPILED[func.__name__] = kernel
     return kernel
 
@@ -276,10 +282,6 @@ def can_fuse(logits, check_kernel=True):
         and torch.is_grad_enabled()
         and (not check_kernel or fused_kernel() is not None)
     )
-
-
-#: Logit dtypes the kernel takes.
-FLOATS = (torch.float32, torch.float64)
 
 
 _EMPTY = {}

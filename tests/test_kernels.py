@@ -234,3 +234,15 @@ def test_epoch_kernels_match_torch(compile_it, all_seen, hard):
     np.testing.assert_array_equal(labels[~mask], before[~mask])
     assert changed == (mean.argmax(1) != y)[mask].sum()
     np.testing.assert_array_equal(label_argmax[mask], mean.argmax(1)[mask])
+
+
+def test_unwritable_cache_falls_back_to_compiling_per_process(monkeypatch):
+    class FakeNumba:
+        def njit(self, cache=False, nogil=False):
+            if cache:
+                raise RuntimeError("cannot cache function: no locator available")
+            return lambda func: ("compiled without cache", func)
+
+    monkeypatch.setattr(_kernels, "_NUMBA", FakeNumba())
+    monkeypatch.setattr(_kernels, "_COMPILED", {})
+    assert compiled(_store_epoch) == ("compiled without cache", _store_epoch)
