@@ -283,10 +283,10 @@ class TrainingState:
         self.prior = prior
         # The fused CPU kernel (None: torch operations; see jo_loss).
         self._kernel = None
-        if prior is not None and self.y.device.type == "cpu":
-            self._kernel = fused_kernel()
-            self._no_rows = empty_rows(n_classes)
         if prior is not None:
+            if self.y.device.type == "cpu":
+                self._kernel = fused_kernel()
+                self._no_rows = empty_rows(n_classes)
             self._prior64 = prior.cpu().double().numpy()
             self._log_prior64 = np.log(self._prior64)
         self.soft_labels = None  # None: the given labels are the targets
@@ -445,7 +445,7 @@ class LabelCorrection(Callback):
         self.n_filled_ += 1
         kernel = self._kernel(_store_epoch)
         if kernel is not None:
-            if getattr(self, "window_sum_", None) is None:
+            if self.window_sum_ is None:
                 self.window_sum_ = np.zeros(self.buffer_.shape[1:])
             agree, counted = kernel(
                 state.epoch_probs.numpy(),

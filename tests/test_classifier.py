@@ -352,3 +352,45 @@ def test_precision_is_validated(blobs):
     X, y = blobs
     with pytest.raises(ValueError, match="precision"):
         fast(precision="float8").fit(X, y)
+
+
+def test_print_log_prints_only_when_verbose_and_other_sinks_get_every_line(
+    blobs, capsys
+):
+    X, y = blobs
+    NoisyLabelClassifier(max_epochs=2, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+    NoisyLabelClassifier(max_epochs=2, verbose=1, random_state=0).fit(X, y)
+    assert "train_loss" in capsys.readouterr().out
+    lines = []
+    NoisyLabelClassifier(
+        max_epochs=2, callbacks__print_log__sink=lines.append, random_state=0
+    ).fit(X, y)
+    assert "train_loss" in lines[0] and len(lines) == 2 + 2  # header + epochs
+
+
+class _Counting(Callback):
+    def __init__(self):
+        self.calls = {}
+
+    def on_batch_end(self, net, **kwargs):
+        self.calls["on_batch_end"] = self.calls.get("on_batch_end", 0) + 1
+
+    def on_epoch_end(self, net, **kwargs):
+        self.calls["on_epoch_end"] = self.calls.get("on_epoch_end", 0) + 1
+
+
+def test_notify_calls_every_hook_that_does_something(blobs):
+    X, y = blobs
+    counting = _Counting()
+    clf = NoisyLabelClassifier(
+        max_epochs=3, batch_size=len(X) // 3, callbacks=[counting], random_state=0
+    ).fit(X, y)
+    assert counting.calls == {"on_batch_end": 3 * 3, "on_epoch_end": 3}
+    # A hook set on the instance, and a callback appended in place, are seen.
+    counting.on_batch_begin = lambda net, **kw: counting.calls.update(begin=True)
+    late = _Counting()
+    clf.callbacks_.append(("late", late))
+    clf.partial_fit(X, y)
+    assert counting.calls["begin"] is True
+    assert late.calls == {"on_batch_end": 3 * 3, "on_epoch_end": 3}
