@@ -268,11 +268,11 @@ def fused_kernel():
     return compiled(_jo_kernel)
 
 
-def can_fuse(logits, check_kernel=True):
+def can_fuse(logits):
     """Whether :func:`jo_loss_fused` applies to ``logits``.
 
-    CPU, 2-d, float32 or float64, in a graph that wants gradients, and (unless
-    ``check_kernel=False``, for callers holding the kernel) numba available.
+    CPU, 2-d, float32 or float64, in a graph that wants gradients, and numba
+    available.
     """
     return (
         logits.requires_grad
@@ -280,7 +280,7 @@ def can_fuse(logits, check_kernel=True):
         and logits.ndim == 2
         and logits.device.type == "cpu"
         and torch.is_grad_enabled()
-        and (not check_kernel or fused_kernel() is not None)
+        and fused_kernel() is not None
     )
 
 
