@@ -7,7 +7,7 @@ injectors for pipelines live in :mod:`sknoisy.noise`, networks in
 :mod:`sknoisy.models`, data loaders in :mod:`sknoisy.datasets`.
 """
 
-from . import augment, datasets, losses, models, noise
+from . import augment, datasets, exceptions, losses, models, noise
 from ._classifier import NoisyLabelClassifier
 from ._correction import LabelCorrection, LRAnneal
 from ._truncation import TruncationPruning
@@ -21,6 +21,7 @@ __all__ = [
     "TruncationPruning",
     "augment",
     "datasets",
+    "exceptions",
     "losses",
     "models",
     "noise",

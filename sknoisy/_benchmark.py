@@ -12,6 +12,7 @@ import numbers
 import os
 import time
 import types
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sklearn.model_selection import train_test_split
 from ._benchmark_report import RESULT_FIELDS, save_results
 from ._classifier import NoisyLabelClassifier
 from ._noise import make_noise
+from .exceptions import CorrectionWarning
 
 __all__ = [
     "DATASETS",
@@ -328,8 +330,16 @@ def _run_one(task, data, device, n_threads):
             module, device=device, random_state=task["seed"], **params
         )
         start = time.perf_counter()
-        clf.fit(X_tr, y_noisy)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CorrectionWarning)
+            clf.fit(X_tr, y_noisy)
         fit_seconds = time.perf_counter() - start
+        correction_warning = " ".join(
+            str(w.message) for w in caught if issubclass(w.category, CorrectionWarning)
+        )
+        for w in caught:  # pass the others on
+            if not issubclass(w.category, CorrectionWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         test_accuracy = float(np.mean(clf.predict(X_te) == y_te))
     finally:
         if n_threads is not None:
@@ -354,6 +364,7 @@ def _run_one(task, data, device, n_threads):
         "label_recovery": recovery,
         "noisy_label_recovery": noisy_recovery,
         "fit_seconds": fit_seconds,
+        "correction_warning": correction_warning or None,
     }
 
 
@@ -433,7 +444,10 @@ def run_benchmark(
         training labels), ``test_accuracy`` (clean test labels),
         ``label_recovery`` (fraction of ``corrected_labels_`` equal to the
         clean training labels; ``None`` for methods that do not correct),
-        ``noisy_label_recovery`` (the same over the flipped samples only) and
+        ``noisy_label_recovery`` (the same over the flipped samples only),
+        ``correction_warning`` (the message of a
+        :class:`~sknoisy.exceptions.CorrectionWarning`, when correction never
+        started or ran for fewer than ``correction_window`` epochs) and
         ``fit_seconds``.
 
     Raises

@@ -33,6 +33,7 @@ RESULT_FIELDS = (
     "label_recovery",
     "noisy_label_recovery",
     "fit_seconds",
+    "correction_warning",
 )
 
 
@@ -58,7 +59,11 @@ def summarize_results(results):
         with ``n_seeds`` and ``<metric>_mean`` / ``<metric>_std`` for
         ``test_accuracy``, ``label_recovery``, ``noisy_label_recovery``,
         ``noise_rate`` and ``fit_seconds`` (population std, ``numpy.std``;
-        ``None`` where the metric does not apply).
+        ``None`` where the metric does not apply), and
+        ``n_correction_warnings``: runs that raised a
+        :class:`~sknoisy.exceptions.CorrectionWarning`. Their label recovery
+        is left out of the recovery means (it would only count the labels the
+        noise left alone).
     """
     groups = {}
     for r in results:
@@ -80,8 +85,16 @@ def summarize_results(results):
             "noise_rate",
             "fit_seconds",
         ):
-            mean, std = _mean_std([r.get(metric) for r in runs])
+            # Recovery of a run whose correction never started (or was cut
+            # short) is the share of labels the noise left alone: left out.
+            kept = runs
+            if metric in ("label_recovery", "noisy_label_recovery"):
+                kept = [r for r in runs if not r.get("correction_warning")]
+            mean, std = _mean_std([r.get(metric) for r in kept])
             row[f"{metric}_mean"], row[f"{metric}_std"] = mean, std
+        row["n_correction_warnings"] = sum(
+            bool(r.get("correction_warning")) for r in runs
+        )
         summary.append(row)
     return summary
 
@@ -94,6 +107,17 @@ def _rst_table(header, rows):
         return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
 
     return "\n".join([rule, line(header), rule, *map(line, rows), rule])
+
+
+def _recovery_cell(s):
+    """Label recovery, marked when some runs' correction did not run fully."""
+    warned = s.get("n_correction_warnings", 0)
+    if not warned:
+        return _cell(s["label_recovery_mean"], s["label_recovery_std"])
+    if warned == s["n_seeds"]:
+        return "not corrected !"
+    cell = _cell(s["label_recovery_mean"], s["label_recovery_std"])
+    return f"{cell} ! ({warned}/{s['n_seeds']} left out)"
 
 
 def _cell(mean, std):
@@ -158,6 +182,7 @@ def format_table(summary_or_results):
             for m in methods
             if any(
                 cells[m, r]["label_recovery_mean"] is not None
+                or cells[m, r].get("n_correction_warnings")
                 for r in rates
                 if (m, r) in cells
             )
@@ -168,16 +193,18 @@ def format_table(summary_or_results):
                 row = [m]
                 for r in rates:
                     s = cells.get((m, r))
-                    row.append(
-                        ""
-                        if s is None
-                        else _cell(s["label_recovery_mean"], s["label_recovery_std"])
-                    )
+                    row.append("" if s is None else _recovery_cell(s))
                 rec_rows.append(row)
             title = (
                 f"{dataset}, {noise} noise: label recovery "
                 "(fraction of corrected labels equal to the clean training labels)"
             )
+            if any(cells[k].get("n_correction_warnings") for k in cells):
+                title += (
+                    "; ! marks runs whose correction never started or ran for "
+                    "fewer than correction_window epochs (CorrectionWarning), "
+                    "left out of the mean"
+                )
             header = ["method", *(f"rate {r:g}" for r in rates)]
             blocks.append(title + "\n\n" + _rst_table(header, rec_rows))
     return "\n\n".join(blocks) + "\n"

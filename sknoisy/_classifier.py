@@ -63,6 +63,14 @@ def _signature_names(obj):
         return {}
 
 
+def _correction_start(history):
+    """First epoch of the history that corrected labels, or None."""
+    for epoch, row in enumerate(history, start=1):
+        if row.get("correcting"):
+            return epoch
+    return None
+
+
 def _softmax(y_pred):
     return torch.softmax(y_pred, dim=-1)
 
@@ -133,11 +141,20 @@ class NoisyLabelClassifier(NeuralNetClassifier):
         Class prior of the prior term; ``"empirical"`` uses the class
         frequencies of the given labels.
     correction_start : "auto" or int, default="auto"
-        Epoch after which labels are updated. ``"auto"`` detects the end of
-        the early-learning phase from the training curve (see
-        :class:`sknoisy.LabelCorrection`).
+        Epoch from which labels are updated. ``"auto"`` detects the end of
+        the early-learning phase: the given labels of a held-out share of the
+        training samples (``correction_holdout``) are not trained on until
+        correction starts, and correction starts once the network stops
+        getting better at predicting them (at the latest after half of the
+        epochs; see :class:`sknoisy.LabelCorrection`). An integer starts at
+        that epoch and holds nothing out.
     correction_window : int, default=10
         Number of most recent epochs whose softmax outputs are averaged.
+    correction_holdout : float, default=0.1
+        With ``correction_start="auto"``: share of each class whose given
+        labels are held out until correction starts, in [0, 0.5]. ``0``
+        watches the agreement on the training labels instead, which
+        memorisation keeps raising (not recommended).
     refit_corrected : bool, default=False
         After correcting, train a freshly initialised module with cross
         entropy on the corrected labels (the paper's second stage).
@@ -221,6 +238,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         With ``label_correction``: the final label distributions.
     label_issues_ : ndarray of shape (n_samples,), dtype=bool
         With ``label_correction``: ``corrected_labels_ != y``.
+    correction_start_ : int or None
+        With ``label_correction``: the epoch (1-based, counted over the
+        history) at which correction started, ``None`` when it never started
+        (a :class:`~sknoisy.exceptions.CorrectionWarning` was raised then).
 
     See Also
     --------
@@ -269,6 +290,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             Interval(Integral, 0, None, closed="left"),
         ],
         "correction_window": [Interval(Integral, 1, None, closed="left")],
+        "correction_holdout": [Interval(Real, 0, 0.5, closed="both")],
         "refit_corrected": ["boolean"],
         "refit_epochs": [None, Interval(Integral, 1, None, closed="left")],
         "anneal_lr": ["boolean", StrOptions({"auto"})],
@@ -338,6 +360,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         prior="empirical",
         correction_start="auto",
         correction_window=10,
+        correction_holdout=0.1,
         refit_corrected=False,
         refit_epochs=None,
         anneal_lr="auto",
@@ -844,6 +867,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             self.soft_labels_ = soft
             self.corrected_labels_ = self.classes_[corrected]
             self.label_issues_ = corrected != y_enc
+            self.correction_start_ = _correction_start(self.history_)
 
     def on_epoch_end(self, net, **kwargs):
         super().on_epoch_end(net, **kwargs)

@@ -15,6 +15,7 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
+from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 
 from ._kernels import (
@@ -28,12 +29,15 @@ from ._kernels import (
     fused_kernel,
     jo_loss_fused,
 )
+from ._utils import torch_seed
+from .exceptions import CorrectionWarning, _warn
 
 __all__ = [
     "LRAnneal",
     "LabelCorrection",
     "TrainingState",
     "early_learning_end",
+    "holdout_mask",
     "jo_objective",
     "jo_regularizers",
 ]
@@ -173,27 +177,38 @@ def _jo_objective_autograd(logits, target, prior, alpha, beta):
     return loss, s.detach()
 
 
-def early_learning_end(agreement, min_epochs=3, patience=2, tol=0.02):
+def early_learning_end(heldout, min_epochs=3, patience=2, rel_tol=0.1):
     """Epoch at which the early-learning phase of a training run ends.
 
-    ``agreement[t]`` is the fraction of training samples whose (train-mode)
-    prediction matches their given label after epoch ``t + 1``. On noisy
-    labels it rises fast while the network learns the clean majority, then
-    flattens before the network starts memorising the noise, which raises it
-    again slowly. Correction should start at the knee: the first epoch from
-    which the gain over ``patience`` epochs, relative to the total rise so
-    far, falls below ``tol`` per epoch.
+    ``heldout[t]`` is a score of how well the network predicts the given
+    (noisy) labels of held-out training samples after epoch ``t + 1``: samples
+    whose labels it has not been trained on (see
+    :class:`LabelCorrection`). While the network learns the patterns that the
+    clean majority of the labels share, the score rises; once it starts
+    memorising the noisy labels of the samples it is trained on, nothing more
+    generalises to the held-out ones and the score stops rising (and later
+    falls). Unlike the agreement on the training samples themselves, the
+    score cannot be raised by memorisation, so the rule does not depend on how
+    fast a network memorises (the scale of the inputs, the learning rate, the
+    size of the data set).
+
+    Early learning ends at the first epoch, from ``min_epochs`` on, at which
+    the score has set no new best for ``patience`` epochs. A new best must
+    beat the previous one by ``rel_tol`` times the rise of the score since the
+    first epoch, so that a slow creep within the noise of a small held-out set
+    does not postpone the end indefinitely.
 
     Parameters
     ----------
-    agreement : sequence of float
-        Per-epoch agreement between predictions and given labels.
+    heldout : sequence of float
+        Per-epoch held-out score (higher is better).
     min_epochs : int, default=3
         Never end before this many epochs.
     patience : int, default=2
-        Number of epochs over which the gain is measured.
-    tol : float, default=0.02
-        Relative gain per epoch below which learning is said to have flattened.
+        Epochs without a new best after which early learning has ended.
+    rel_tol : float, default=0.1
+        Smallest improvement that counts as a new best, relative to the rise
+        of the score since the first epoch.
 
     Returns
     -------
@@ -204,20 +219,65 @@ def early_learning_end(agreement, min_epochs=3, patience=2, tol=0.02):
     Examples
     --------
     >>> from sknoisy._correction import early_learning_end
-    >>> early_learning_end([0.1, 0.3, 0.5, 0.58, 0.6, 0.605, 0.61])
-    7
-    >>> early_learning_end([0.1, 0.2, 0.3, 0.4]) is None
+    >>> early_learning_end([0.2, 0.4, 0.5, 0.52, 0.51, 0.5, 0.49])
+    5
+    >>> early_learning_end([0.1, 0.2, 0.3, 0.4, 0.5]) is None
     True
     """
-    a = np.asarray(agreement, dtype=float)
-    for t in range(max(min_epochs, patience + 1), len(a) + 1):
-        rise = a[t - 1] - min(a[0], 1.0 / 2)  # total rise so far
-        if rise <= 0:
-            continue
-        gain = (a[t - 1] - a[t - 1 - patience]) / patience
-        if gain / rise < tol:
+    a = np.asarray(heldout, dtype=float)
+    if a.size == 0:
+        return None
+    best, best_epoch = -np.inf, 0
+    for t, value in enumerate(a, start=1):
+        if value > best + rel_tol * max(value - a[0], 0.0):
+            best, best_epoch = value, t
+        if t >= min_epochs and t - best_epoch >= patience:
             return t
     return None
+
+
+def holdout_mask(y, fraction, random_state=None):
+    """Stratified random subset of samples whose labels are held out.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Encoded given labels.
+    fraction : float
+        Share of each class to hold out, in (0, 1). Every class with at least
+        two samples gives at least one; a class with one sample gives none.
+    random_state : int, numpy Generator, RandomState or None, default=None
+        Seed of the draw.
+
+    Returns
+    -------
+    mask : ndarray of shape (n_samples,), dtype=bool
+        True for held-out samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknoisy._correction import holdout_mask
+    >>> mask = holdout_mask(np.repeat([0, 1], 50), 0.1, random_state=0)
+    >>> int(mask.sum()), int(mask[:50].sum())
+    (10, 5)
+    """
+    y = np.asarray(y)
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
+    mask = np.zeros(len(y), dtype=bool)
+    for k in np.unique(y):
+        rows = np.flatnonzero(y == k)
+        if len(rows) < 2:
+            continue
+        m = min(len(rows) - 1, max(1, int(round(fraction * len(rows)))))
+        mask[rng.choice(rows, m, replace=False)] = True
+    return mask
+
+
+def _holdout_seed(random_state):
+    """Seed of the held-out draw: fixed by ``random_state``, None without one."""
+    seed = torch_seed(random_state)
+    return None if seed is None else (seed + 104729) % (2**31 - 1)
 
 
 class LRAnneal(Callback):
@@ -290,6 +350,9 @@ class TrainingState:
             self._prior64 = prior.cpu().double().numpy()
             self._log_prior64 = np.log(self._prior64)
         self.soft_labels = None  # None: the given labels are the targets
+        # While the start is searched with held-out labels: the given labels
+        # as one-hot rows, zero for held-out samples (no label signal).
+        self.masked_targets = None
         self.sample_weights = (
             torch.ones(len(y), device=device) if with_weights else None
         )
@@ -325,6 +388,8 @@ class TrainingState:
             and logits.ndim == 2
         ):
             soft = self.soft_labels
+            if soft is None:
+                soft = self.masked_targets
             no_rows = self._no_rows
             loss = jo_loss_fused(
                 logits,
@@ -353,6 +418,8 @@ class TrainingState:
 
     def targets(self, index, y_true):
         if self.soft_labels is None:
+            if self.masked_targets is not None:
+                return self.masked_targets[index]
             return y_true
         return self.soft_labels[index]
 
@@ -380,15 +447,32 @@ class LabelCorrection(Callback):
     epoch sets each training sample's label to the buffer mean (``"soft"``)
     or to the one-hot of its argmax (``"hard"``), as in the official code.
 
-    ``correction_start="auto"`` starts at the end of the early-learning phase,
-    found from the per-epoch agreement between predictions and given labels
-    (:func:`early_learning_end`): on small data the network memorises noisy
-    labels within a few epochs, on harder data it needs many epochs to learn
-    at all, so no fixed warm-up fits both.
+    ``correction_start="auto"`` starts at the end of the early-learning phase.
+    To find it, the given labels of a stratified random ``correction_holdout``
+    share of the training samples are held out until correction starts: those
+    samples still pass through the network (their outputs are recorded, and
+    the prior and entropy terms see them) but their label term is zero. The
+    mean probability that the network gives to their labels
+    (``heldout_score``) rises while it learns what generalises and stops
+    rising once it memorises the noisy labels of the other samples;
+    correction starts when it has set no new best for two epochs
+    (:func:`early_learning_end`), and at the latest after half of the
+    training call's epochs. From then on every sample, held out or not, is
+    trained on its corrected label. Because the held-out score cannot be
+    raised by memorisation, the rule holds whatever the scale of the inputs
+    (which decides how fast a network memorises), the data set and the noise.
+    An integer ``correction_start`` starts at that epoch and holds nothing
+    out.
+
+    When correction never starts, or runs for fewer than
+    ``correction_window`` epochs, a :class:`~sknoisy.exceptions.CorrectionWarning`
+    names the parameter to change.
 
     History keys written per epoch: ``label_agreement`` (fraction of training
-    predictions equal to the given label), ``correcting`` (bool) and
-    ``n_labels_changed`` (labels whose argmax changed this epoch).
+    predictions equal to the given label), ``heldout_agreement`` and
+    ``heldout_score`` (the same and the mean probability of the given label,
+    over the held-out samples, while the start is searched), ``correcting``
+    (bool) and ``n_labels_changed`` (labels whose argmax changed this epoch).
     """
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
@@ -409,8 +493,27 @@ class LabelCorrection(Callback):
         self.agreement_ = []
         # Argmax of the current labels (the given ones until the first update).
         self.label_argmax_ = state.current_labels().argmax(1).contiguous()
+        self.epochs_begin_ = len(net.history)
+        planned = net.__dict__.get("_planned_epochs") or net.max_epochs
+        # "auto" starts after half of this call's epochs at the latest.
+        self.latest_start_ = self.epochs_begin_ + max(1, int(planned) // 2)
+        self.n_correcting_ = 0
+        self.heldout_ = None
+        self.heldout_score_ = []
         start = net.correction_start
         self.start_epoch_ = None if start == "auto" else int(start)
+        fraction = getattr(net, "correction_holdout", 0.1)
+        if self.start_epoch_ is None and fraction and state.soft_labels is None:
+            mask = holdout_mask(
+                state.y.cpu().numpy(), fraction, _holdout_seed(net.random_state)
+            )
+            if mask.any():
+                self.heldout_ = torch.as_tensor(
+                    np.flatnonzero(mask), device=state.y.device
+                )
+                targets = F.one_hot(state.y, c).float()
+                targets[self.heldout_] = 0.0
+                state.masked_targets = targets.contiguous()
 
     def on_epoch_end(self, net, **kwargs):
         if not getattr(self, "active_", False):
@@ -426,14 +529,65 @@ class LabelCorrection(Callback):
         self.agreement_.append(agree)
         epoch = len(net.history)
         if self.start_epoch_ is None:
-            end = early_learning_end(self.agreement_)
-            if end is not None:
-                self.start_epoch_ = end
+            self._search_start(net, state, epoch)
         correcting = self.start_epoch_ is not None and epoch >= self.start_epoch_
+        if correcting:
+            # Every sample is trained on its (corrected) label from now on.
+            state.masked_targets = None
+            self.n_correcting_ += 1
         n_changed = self._update_labels(net) if correcting else 0
         net.history.record("label_agreement", agree)
         net.history.record("correcting", bool(correcting))
         net.history.record("n_labels_changed", n_changed)
+
+    def _search_start(self, net, state, epoch):
+        """Score the held-out labels; set ``start_epoch_`` once learning ends."""
+        if self.heldout_ is None:  # nothing held out: the training agreement
+            scores = self.agreement_
+        else:
+            probs = state.epoch_probs[self.heldout_]
+            given = state.y[self.heldout_]
+            p_given = probs.gather(1, given[:, None])[:, 0]
+            score = float(p_given.double().mean())
+            self.heldout_score_.append(score)
+            net.history.record("heldout_score", score)
+            net.history.record(
+                "heldout_agreement", float((probs.argmax(1) == given).double().mean())
+            )
+            scores = self.heldout_score_
+        end = early_learning_end(scores)
+        if end is not None or epoch >= self.latest_start_:
+            self.start_epoch_ = epoch
+
+    def on_train_end(self, net, **kwargs):
+        if not getattr(self, "active_", False):
+            return
+        self.state_.masked_targets = None
+        window = int(net.correction_window)
+        epochs = len(net.history) - self.epochs_begin_
+        if self.n_correcting_ == 0:
+            start = net.correction_start
+            if start == "auto":
+                fix = "raise max_epochs or set correction_start to an earlier epoch"
+            else:
+                fix = (
+                    f"correction_start={start!r} is after the last epoch; lower "
+                    "correction_start or raise max_epochs"
+                )
+            _warn(
+                f"Label correction never started in {epochs} epochs, so "
+                "corrected_labels_ are the given labels and label_issues_ is all "
+                f"False: {fix}.",
+                CorrectionWarning,
+            )
+        elif self.n_correcting_ < window:
+            _warn(
+                f"Label correction ran for only {self.n_correcting_} of "
+                f"{epochs} epochs, fewer than correction_window={window}, so the "
+                "corrected labels average fewer epochs than asked: raise "
+                "max_epochs, lower correction_start, or lower correction_window.",
+                CorrectionWarning,
+            )
 
     def _kernel(self, func):
         """Compiled CPU kernel for the label state, or None (torch path)."""

@@ -280,3 +280,44 @@ def test_python_m_sknoisy(monkeypatch, capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "--max-epochs" in out and "--n-jobs" in out and "--data-dir" in out
+
+
+def test_runs_whose_correction_did_not_run_are_marked(tiny_run):
+    # Two epochs are fewer than correction_window: every jo_soft run warns.
+    results, _ = tiny_run
+    jo = [r for r in results if r["method"] == "jo_soft"]
+    assert all("correction_window=10" in r["correction_warning"] for r in jo)
+    assert all(r["correction_warning"] is None for r in results if r["method"] == "ce")
+    summary = summarize_results(results)
+    for s in summary:
+        if s["method"] == "jo_soft":
+            assert s["n_correction_warnings"] == 2
+            # recovery of such runs is only the share the noise left alone
+            assert s["label_recovery_mean"] is None
+        else:
+            assert s["n_correction_warnings"] == 0
+    table = format_table(summary)
+    assert "not corrected !" in table and "CorrectionWarning" in table
+
+
+def test_recovery_mean_leaves_out_warned_runs():
+    base = {
+        "dataset": "digits",
+        "noise": "symmetric",
+        "method": "jo_soft",
+        "rate": 0.4,
+        "test_accuracy": 0.9,
+        "noisy_label_recovery": None,
+        "noise_rate": 0.4,
+        "fit_seconds": 1.0,
+    }
+    runs = [
+        {**base, "label_recovery": 0.95, "correction_warning": None},
+        {**base, "label_recovery": 0.97, "correction_warning": None},
+        {**base, "label_recovery": 0.60, "correction_warning": "never started"},
+    ]
+    (s,) = summarize_results(runs)
+    assert s["label_recovery_mean"] == pytest.approx(0.96)
+    assert s["test_accuracy_mean"] == pytest.approx(0.9)  # accuracy keeps all
+    assert s["n_correction_warnings"] == 1
+    assert "! (1/3 left out)" in format_table(s and [s])

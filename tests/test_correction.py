@@ -1,14 +1,21 @@
 """Mechanics of the label-correcting fit loop (joint optimisation)."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_blobs
+from skorch.callbacks import Callback
 
 from sknoisy import NoisyLabelClassifier
-from sknoisy._correction import early_learning_end, jo_regularizers
+from sknoisy._correction import (
+    early_learning_end,
+    holdout_mask,
+    jo_regularizers,
+)
+from sknoisy.exceptions import CorrectionWarning
 
 
 @pytest.fixture(scope="module")
@@ -74,14 +81,34 @@ def test_jo_regularizers_gradients_finite_for_extreme_logits():
 
 
 def test_early_learning_end():
-    fast_then_flat = [0.2, 0.45, 0.55, 0.57, 0.575, 0.576, 0.577, 0.58]
-    end = early_learning_end(fast_then_flat)
-    assert end is not None and 4 <= end <= 6
-    slow = [0.1 + 0.04 * t for t in range(12)]
-    assert early_learning_end(slow) is None
+    # Rises, then stops setting new bests: ends `patience` epochs after the peak.
+    rise_then_flat = [0.2, 0.35, 0.45, 0.5, 0.49, 0.5, 0.48, 0.47]
+    assert early_learning_end(rise_then_flat) == 6
+    # Still rising: not ended.
+    assert early_learning_end([0.1 + 0.04 * t for t in range(12)]) is None
+    assert early_learning_end([]) is None
     # A slower learner ends later than a faster one.
     slower = [0.1, 0.15, 0.2, 0.3, 0.4, 0.48, 0.53, 0.56, 0.57, 0.572, 0.573]
-    assert early_learning_end(slower) > end
+    end = early_learning_end(slower)
+    assert end is not None and end > 6
+    # Never before min_epochs, even when the first epoch is the best.
+    assert early_learning_end([0.5, 0.4, 0.3, 0.2], min_epochs=3) == 3
+    # A creep smaller than rel_tol of the rise does not postpone the end.
+    creep = [0.2, 0.4, 0.5] + [0.5 + 0.002 * t for t in range(1, 10)]
+    assert early_learning_end(creep) == 5
+    assert early_learning_end(creep, rel_tol=0.0) is None
+
+
+def test_holdout_mask_is_stratified_and_seeded():
+    y = np.repeat([0, 1, 2], [100, 30, 1])
+    mask = holdout_mask(y, 0.1, random_state=0)
+    assert mask.dtype == bool and mask.shape == y.shape
+    assert [int(mask[y == k].sum()) for k in range(3)] == [10, 3, 0]
+    np.testing.assert_array_equal(mask, holdout_mask(y, 0.1, random_state=0))
+    assert not np.array_equal(mask, holdout_mask(y, 0.1, random_state=1))
+    # Every class with two samples gives one, and keeps one.
+    assert holdout_mask(np.array([0, 0, 1, 1]), 0.01, random_state=0).sum() == 2
+    assert holdout_mask(np.array([0, 0, 1, 1]), 0.5, random_state=0).sum() == 2
 
 
 def test_labels_move_towards_truth(flipped_blobs):
@@ -148,13 +175,113 @@ def test_prior_term_prevents_collapse():
 
 def test_auto_start_detects_early_learning(flipped_blobs):
     X, _, y_noisy, _ = flipped_blobs
-    clf = jo(correction_start="auto", max_epochs=25).fit(X, y_noisy)
+    clf = jo(correction_start="auto", max_epochs=25, correction_window=5)
+    clf.fit(X, y_noisy)
     correcting = clf.history[:, "correcting"]
-    assert any(correcting), "auto start never started"
-    start = correcting.index(True) + 1
-    assert 3 <= start < 25
+    start = clf.correction_start_
+    assert start is not None and 3 <= start <= 12  # at the latest half-way
+    assert correcting.index(True) + 1 == start and all(correcting[start - 1 :])
+    # The start follows the held-out score, recorded until correction starts.
+    scores = [row["heldout_score"] for row in clf.history[:start]]
+    agreement = [row["heldout_agreement"] for row in clf.history[:start]]
+    assert all(0.0 <= a <= 1.0 for a in scores + agreement)
+    assert early_learning_end(scores) in (start, None)
+    assert "heldout_score" not in clf.history[-1]
+
+
+def test_heldout_labels_are_not_trained_on_before_the_start(flipped_blobs, monkeypatch):
+    X, _, y_noisy, _ = flipped_blobs
+    params = {"correction_start": "auto", "max_epochs": 12, "correction_window": 3}
+    reference = jo(**params).fit(X, y_noisy)
+    start = reference.correction_start_
+    assert start is not None and start > 2
+    held = dict(reference.callbacks_)["label_correction"].heldout_.numpy()
+    assert held.size == round(0.1 * len(X)) or abs(held.size - 0.1 * len(X)) <= 3
+    # Same draw, other labels on the held-out samples.
+    mask = np.zeros(len(X), dtype=bool)
+    mask[held] = True
+    monkeypatch.setattr(
+        "sknoisy._correction.holdout_mask", lambda y, fraction, seed: mask
+    )
+    y_other = y_noisy.copy()
+    y_other[mask] = (y_noisy[mask] + 1) % 3
+    other = jo(**params, prior="uniform").fit(X, y_other)
+    same = jo(**params, prior="uniform").fit(X, y_noisy)
+    first = min(other.correction_start_, same.correction_start_) - 1
+    assert first >= 2
+    # Before correction starts the training is blind to the held-out labels...
+    np.testing.assert_allclose(
+        other.history[:first, "train_loss"],
+        same.history[:first, "train_loss"],
+        rtol=1e-6,
+    )
+    # ...but the held-out score is measured against them.
+    assert other.history[1]["heldout_score"] != same.history[1]["heldout_score"]
+
+
+def test_holdout_zero_watches_training_agreement(flipped_blobs):
+    X, _, y_noisy, _ = flipped_blobs
+    clf = jo(correction_start="auto", correction_holdout=0.0, max_epochs=20)
+    clf.fit(X, y_noisy)
+    assert "heldout_score" not in clf.history[0]
+    start = clf.correction_start_
     agreement = clf.history[:, "label_agreement"]
-    assert early_learning_end(agreement[:start]) == start
+    assert start == (early_learning_end(agreement[:start]) or start)
+
+
+def test_integer_start_holds_nothing_out(flipped_blobs):
+    X, _, y_noisy, _ = flipped_blobs
+    clf = jo(correction_start=4).fit(X, y_noisy)
+    assert clf.correction_start_ == 4
+    assert "heldout_score" not in clf.history[0]
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"correction_start": 30, "max_epochs": 5}, "correction_start=30"),
+        ({"correction_start": 4, "max_epochs": 6}, "only 3 of 6 epochs"),
+        ({"correction_start": "auto", "max_epochs": 4}, "correction_window=10"),
+    ],
+)
+def test_correction_warning_names_the_parameter(flipped_blobs, params, message):
+    X, _, y_noisy, _ = flipped_blobs
+    with pytest.warns(CorrectionWarning, match=message) as record:
+        clf = jo(**params).fit(X, y_noisy)
+    assert issubclass(CorrectionWarning, UserWarning)
+    text = str(record[0].message)
+    assert "max_epochs" in text
+    if params["correction_start"] == 30:
+        assert clf.correction_start_ is None
+        assert not clf.label_issues_.any()
+        assert "never started" in text
+
+
+class _StopAt(Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) >= self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_correction_warning_when_training_stops_early(flipped_blobs):
+    # Early stopping (or a Ctrl-C) before correction started.
+    X, _, y_noisy, _ = flipped_blobs
+    clf = jo(correction_start="auto", max_epochs=40, callbacks=[_StopAt(2)])
+    with pytest.warns(CorrectionWarning, match="never started in 2 epochs"):
+        clf.fit(X, y_noisy)
+    assert clf.correction_start_ is None
+    assert not clf.label_issues_.any()
+
+
+def test_no_correction_warning_when_correction_runs_its_window(flipped_blobs):
+    X, _, y_noisy, _ = flipped_blobs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CorrectionWarning)
+        jo(max_epochs=15, correction_start=3, correction_window=10).fit(X, y_noisy)
+        jo(correction_start="auto", max_epochs=12, correction_window=3).fit(X, y_noisy)
 
 
 def test_refit_corrected_stage(flipped_blobs):

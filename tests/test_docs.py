@@ -17,6 +17,7 @@ MODULES = [
     "sknoisy.benchmark",
     "sknoisy.fastpath",
     "sknoisy.accelerate",
+    "sknoisy.exceptions",
 ]
 
 
