@@ -12,7 +12,6 @@ parameter to change. Filter them as usual::
 __all__ = ["CorrectionWarning", "SknoisyWarning"]
 
 
-
 class SknoisyWarning(UserWarning):
     """Base class of the warnings that sknoisy raises."""
 
