@@ -31,7 +31,12 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "gen_modules/backreferences", "**.ipynb_checkpoints"]
+exclude_patterns = [
+    "_build",
+    "robustness_table.rst",
+    "gen_modules/backreferences",
+    "**.ipynb_checkpoints",
+]
 root_doc = "index"
 default_role = "literal"
 
