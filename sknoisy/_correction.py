@@ -177,38 +177,53 @@ def _jo_objective_autograd(logits, target, prior, alpha, beta):
     return loss, s.detach()
 
 
-def early_learning_end(heldout, min_epochs=3, patience=2, rel_tol=0.1):
+def early_learning_end(
+    heldout, trained=None, min_epochs=3, patience=3, rel_tol=0.05, memorized=0.1
+):
     """Epoch at which the early-learning phase of a training run ends.
 
-    ``heldout[t]`` is a score of how well the network predicts the given
-    (noisy) labels of held-out training samples after epoch ``t + 1``: samples
-    whose labels it has not been trained on (see
-    :class:`LabelCorrection`). While the network learns the patterns that the
-    clean majority of the labels share, the score rises; once it starts
-    memorising the noisy labels of the samples it is trained on, nothing more
-    generalises to the held-out ones and the score stops rising (and later
-    falls). Unlike the agreement on the training samples themselves, the
-    score cannot be raised by memorisation, so the rule does not depend on how
-    fast a network memorises (the scale of the inputs, the learning rate, the
-    size of the data set).
+    ``heldout[t]`` scores how well the network predicts the given (noisy)
+    labels of held-out training samples after epoch ``t + 1``: samples whose
+    labels it has not been trained on (see :class:`LabelCorrection`); the
+    score used is the mean probability of the given label. ``trained[t]`` is
+    the same score over the samples it is trained on.
 
-    Early learning ends at the first epoch, from ``min_epochs`` on, at which
-    the score has set no new best for ``patience`` epochs. A new best must
-    beat the previous one by ``rel_tol`` times the rise of the score since the
-    first epoch, so that a slow creep within the noise of a small held-out set
-    does not postpone the end indefinitely.
+    While the network learns the patterns that the clean majority of the
+    labels share, both scores rise together. Once it starts memorising the
+    noisy labels of the samples it is trained on, two things happen, and
+    either ends early learning (from epoch ``min_epochs`` on):
+
+    - **memorisation**: the trained score pulls away from the held-out one,
+      ``trained - heldout >= memorized * (1 - heldout)``: the network has
+      closed a ``memorized`` share of the probability mass it misses on
+      held-out labels, on the trained labels alone. This fires early when a
+      network memorises fast (standardised inputs, small data);
+    - **plateau**: the held-out score has set no new best for ``patience``
+      epochs, a new best having to beat the previous one by ``rel_tol`` times
+      the rise of the score since the first epoch. This fires when a network
+      learns slowly and memorises slowly too.
+
+    Neither test can be passed by memorisation alone raising a training
+    curve, so the rule does not depend on how fast a network memorises.
 
     Parameters
     ----------
     heldout : sequence of float
         Per-epoch held-out score (higher is better).
+    trained : sequence of float, default=None
+        Per-epoch score of the trained samples; ``None`` skips the
+        memorisation test.
     min_epochs : int, default=3
         Never end before this many epochs.
-    patience : int, default=2
-        Epochs without a new best after which early learning has ended.
-    rel_tol : float, default=0.1
+    patience : int, default=3
+        Epochs without a new best held-out score after which early learning
+        has ended.
+    rel_tol : float, default=0.05
         Smallest improvement that counts as a new best, relative to the rise
-        of the score since the first epoch.
+        of the held-out score since the first epoch.
+    memorized : float, default=0.1
+        Share of the held-out shortfall ``1 - heldout`` by which the trained
+        score may exceed the held-out score before memorisation is declared.
 
     Returns
     -------
@@ -219,19 +234,30 @@ def early_learning_end(heldout, min_epochs=3, patience=2, rel_tol=0.1):
     Examples
     --------
     >>> from sknoisy._correction import early_learning_end
-    >>> early_learning_end([0.2, 0.4, 0.5, 0.52, 0.51, 0.5, 0.49])
-    5
+    >>> early_learning_end([0.2, 0.4, 0.5, 0.52, 0.51, 0.5, 0.49, 0.5])
+    7
     >>> early_learning_end([0.1, 0.2, 0.3, 0.4, 0.5]) is None
     True
+    >>> early_learning_end([0.2, 0.4, 0.5, 0.52], trained=[0.2, 0.42, 0.56, 0.6])
+    3
     """
     a = np.asarray(heldout, dtype=float)
-    if a.size == 0:
-        return None
+    if trained is not None:
+        trained = np.asarray(trained, dtype=float)
+        if trained.shape != a.shape:
+            raise ValueError(
+                f"heldout and trained must have the same length, got {a.shape[0]} "
+                f"and {trained.shape[0]}."
+            )
     best, best_epoch = -np.inf, 0
     for t, value in enumerate(a, start=1):
         if value > best + rel_tol * max(value - a[0], 0.0):
             best, best_epoch = value, t
-        if t >= min_epochs and t - best_epoch >= patience:
+        if t < min_epochs:
+            continue
+        if trained is not None and trained[t - 1] - value >= memorized * (1 - value):
+            return t
+        if t - best_epoch >= patience:
             return t
     return None
 
@@ -500,6 +526,7 @@ class LabelCorrection(Callback):
         self.n_correcting_ = 0
         self.heldout_ = None
         self.heldout_score_ = []
+        self.train_score_ = []
         start = net.correction_start
         self.start_epoch_ = None if start == "auto" else int(start)
         fraction = getattr(net, "correction_holdout", 0.1)
@@ -510,6 +537,9 @@ class LabelCorrection(Callback):
             if mask.any():
                 self.heldout_ = torch.as_tensor(
                     np.flatnonzero(mask), device=state.y.device
+                )
+                self.trained_ = torch.as_tensor(
+                    np.flatnonzero(~mask), device=state.y.device
                 )
                 targets = F.one_hot(state.y, c).float()
                 targets[self.heldout_] = 0.0
@@ -544,6 +574,7 @@ class LabelCorrection(Callback):
         """Score the held-out labels; set ``start_epoch_`` once learning ends."""
         if self.heldout_ is None:  # nothing held out: the training agreement
             scores = self.agreement_
+            end = early_learning_end(scores)
         else:
             probs = state.epoch_probs[self.heldout_]
             given = state.y[self.heldout_]
@@ -554,8 +585,12 @@ class LabelCorrection(Callback):
             net.history.record(
                 "heldout_agreement", float((probs.argmax(1) == given).double().mean())
             )
-            scores = self.heldout_score_
-        end = early_learning_end(scores)
+            trained = self.trained_
+            p_train = state.epoch_probs[trained].gather(1, state.y[trained, None])
+            train_score = float(p_train.double().mean())
+            self.train_score_.append(train_score)
+            net.history.record("train_score", train_score)
+            end = early_learning_end(self.heldout_score_, self.train_score_)
         if end is not None or epoch >= self.latest_start_:
             self.start_epoch_ = epoch
 

@@ -80,23 +80,38 @@ def test_jo_regularizers_gradients_finite_for_extreme_logits():
     assert torch.isfinite(logits.grad).all()
 
 
-def test_early_learning_end():
-    # Rises, then stops setting new bests: ends `patience` epochs after the peak.
+def test_early_learning_end_plateau():
+    # Rises, then sets no new best: ends `patience` epochs after the peak.
     rise_then_flat = [0.2, 0.35, 0.45, 0.5, 0.49, 0.5, 0.48, 0.47]
-    assert early_learning_end(rise_then_flat) == 6
+    assert early_learning_end(rise_then_flat) == 7
+    assert early_learning_end(rise_then_flat, patience=2) == 6
     # Still rising: not ended.
     assert early_learning_end([0.1 + 0.04 * t for t in range(12)]) is None
     assert early_learning_end([]) is None
     # A slower learner ends later than a faster one.
     slower = [0.1, 0.15, 0.2, 0.3, 0.4, 0.48, 0.53, 0.56, 0.57, 0.572, 0.573]
     end = early_learning_end(slower)
-    assert end is not None and end > 6
+    assert end is not None and end > 7
     # Never before min_epochs, even when the first epoch is the best.
-    assert early_learning_end([0.5, 0.4, 0.3, 0.2], min_epochs=3) == 3
+    assert early_learning_end([0.5, 0.4, 0.3, 0.2], patience=1, min_epochs=3) == 3
     # A creep smaller than rel_tol of the rise does not postpone the end.
     creep = [0.2, 0.4, 0.5] + [0.5 + 0.002 * t for t in range(1, 10)]
-    assert early_learning_end(creep) == 5
+    assert early_learning_end(creep) == 6
     assert early_learning_end(creep, rel_tol=0.0) is None
+
+
+def test_early_learning_end_memorisation():
+    heldout = [0.2, 0.35, 0.45, 0.5, 0.52, 0.54, 0.56, 0.58]  # still rising
+    together = [h + 0.01 for h in heldout]
+    assert early_learning_end(heldout, together) is None
+    # The trained score pulls away: 0.62 - 0.5 >= 0.1 * (1 - 0.5) at epoch 4.
+    apart = [0.2, 0.36, 0.48, 0.62, 0.7, 0.75, 0.8, 0.85]
+    assert early_learning_end(heldout, apart) == 4
+    assert early_learning_end(heldout, apart, memorized=0.5) == 7
+    # ...but never before min_epochs.
+    assert early_learning_end(heldout, [0.9] * 8, min_epochs=3) == 3
+    with pytest.raises(ValueError, match="same length"):
+        early_learning_end(heldout, apart[:3])
 
 
 def test_holdout_mask_is_stratified_and_seeded():
@@ -185,7 +200,10 @@ def test_auto_start_detects_early_learning(flipped_blobs):
     scores = [row["heldout_score"] for row in clf.history[:start]]
     agreement = [row["heldout_agreement"] for row in clf.history[:start]]
     assert all(0.0 <= a <= 1.0 for a in scores + agreement)
-    assert early_learning_end(scores) in (start, None)
+    trained = [row["train_score"] for row in clf.history[:start]]
+    # the rule fired at the start, or the start is the latest allowed (half-way)
+    assert early_learning_end(scores, trained) == start or start == 12
+    assert early_learning_end(scores[:-1], trained[:-1]) is None
     assert "heldout_score" not in clf.history[-1]
 
 
