@@ -144,9 +144,11 @@ class NoisyLabelClassifier(NeuralNetClassifier):
         Epoch from which labels are updated. ``"auto"`` detects the end of
         the early-learning phase: the given labels of a held-out share of the
         training samples (``correction_holdout``) are not trained on until
-        correction starts, and correction starts once the network stops
-        getting better at predicting them (at the latest after half of the
-        epochs; see :class:`sknoisy.LabelCorrection`). An integer starts at
+        correction starts, and correction starts once the network predicts
+        the labels it is trained on markedly better than the held-out ones
+        (memorisation), or stops getting better at predicting the held-out
+        ones (at the latest after half of the epochs; see
+        :class:`sknoisy.LabelCorrection`). An integer starts at
         that epoch and holds nothing out.
     correction_window : int, default=10
         Number of most recent epochs whose softmax outputs are averaged.

@@ -479,14 +479,16 @@ class LabelCorrection(Callback):
     samples still pass through the network (their outputs are recorded, and
     the prior and entropy terms see them) but their label term is zero. The
     mean probability that the network gives to their labels
-    (``heldout_score``) rises while it learns what generalises and stops
-    rising once it memorises the noisy labels of the other samples;
-    correction starts when it has set no new best for two epochs
-    (:func:`early_learning_end`), and at the latest after half of the
-    training call's epochs. From then on every sample, held out or not, is
-    trained on its corrected label. Because the held-out score cannot be
-    raised by memorisation, the rule holds whatever the scale of the inputs
-    (which decides how fast a network memorises), the data set and the noise.
+    (``heldout_score``) rises while it learns what generalises; the same mean
+    over the trained samples (``train_score``) rises with it until the network
+    memorises the noisy labels it is trained on. Correction starts when the
+    trained score pulls away from the held-out one, or when the held-out score
+    stops rising (:func:`early_learning_end`), and at the latest after half of
+    the training call's epochs. From then on every sample, held out or not,
+    is trained on its corrected label. Neither test can be passed by
+    memorisation raising a training curve, so the rule holds whatever the
+    scale of the inputs (which decides how fast a network memorises), the
+    data set and the noise.
     An integer ``correction_start`` starts at that epoch and holds nothing
     out.
 
@@ -497,7 +499,8 @@ class LabelCorrection(Callback):
     History keys written per epoch: ``label_agreement`` (fraction of training
     predictions equal to the given label), ``heldout_agreement`` and
     ``heldout_score`` (the same and the mean probability of the given label,
-    over the held-out samples, while the start is searched), ``correcting``
+    over the held-out samples, while the start is searched), ``train_score``
+    (that mean probability over the trained samples), ``correcting``
     (bool) and ``n_labels_changed`` (labels whose argmax changed this epoch).
     """
 
@@ -529,6 +532,9 @@ class LabelCorrection(Callback):
         self.train_score_ = []
         start = net.correction_start
         self.start_epoch_ = None if start == "auto" else int(start)
+        if self.start_epoch_ is None and state.soft_labels is not None:
+            # A later partial_fit of a run whose correction started: go on.
+            self.start_epoch_ = self.epochs_begin_ + 1
         fraction = getattr(net, "correction_holdout", 0.1)
         if self.start_epoch_ is None and fraction and state.soft_labels is None:
             mask = holdout_mask(

@@ -390,3 +390,16 @@ def test_learning_rate_annealed_with_correction_only(flipped_blobs):
     refit.partial_fit(X, y_noisy)  # 10 correcting epochs, then the 5 refit ones
     expected = [1e-2] * 8 + [1e-3] * 2 + [1e-2] * 4 + [1e-3]
     assert refit.history[:, "lr"][-15:] == pytest.approx(expected)
+
+
+def test_partial_fit_goes_on_correcting_once_started(flipped_blobs):
+    X, _, y_noisy, _ = flipped_blobs
+    clf = jo(correction_start="auto", max_epochs=10, correction_window=3)
+    clf.partial_fit(X, y_noisy)
+    started = clf.correction_start_
+    assert started is not None
+    clf.partial_fit(X, y_noisy)
+    # No new warm-up (and no held-out labels) in the second call.
+    assert all(clf.history[10:, "correcting"])
+    assert "heldout_score" not in clf.history[10]
+    assert clf.correction_start_ == started
