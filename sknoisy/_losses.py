@@ -7,6 +7,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._docstring import Substitution
+
 _REDUCTIONS = ("mean", "sum", "none")
 _RCE_LOG_CLAMP = math.log(1e-4)  # A in RCE = -A * (1 - p)
 _ENCOURAGING_EPS = 1e-5  # clamp of 1 - p inside the bonus
@@ -29,11 +31,7 @@ _DOC_PARTS.update(
 )
 
 
-def _fill_doc(cls):
-    """Substitute the shared ``%(name)s`` parts of a class docstring."""
-    if cls.__doc__:
-        cls.__doc__ = cls.__doc__ % _DOC_PARTS
-    return cls
+_fill_doc = Substitution(**_DOC_PARTS)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -203,7 +201,7 @@ class CrossEntropyLoss(_BaseLoss):
 
     Parameters
     ----------
-    %(reduction)s
+    {reduction}
 
     See Also
     --------
@@ -212,7 +210,7 @@ class CrossEntropyLoss(_BaseLoss):
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import CrossEntropyLoss
     >>> round(CrossEntropyLoss()(logits, target).item(), 4)
     0.2056
@@ -242,7 +240,7 @@ class MAELoss(_BaseLoss):
 
     Parameters
     ----------
-    %(reduction)s
+    {reduction}
 
     See Also
     --------
@@ -255,7 +253,7 @@ class MAELoss(_BaseLoss):
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import MAELoss
     >>> round(MAELoss()(logits, target).item(), 4)
     0.3706
@@ -278,17 +276,17 @@ class GCELoss(_BaseLoss):
     ----------
     q : float, default=0.7
         Exponent, in ``(0, 1]``.
-    %(reduction)s
+    {reduction}
 
     See Also
     --------
     TruncatedGCELoss : Lq loss with pruning of low-confidence samples.
 
-    %(ref_gce)s
+    {ref_gce}
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import GCELoss
     >>> round(GCELoss(q=0.7)(logits, target).item(), 4)
     0.1911
@@ -327,13 +325,13 @@ class TruncatedGCELoss(_BaseLoss):
         Exponent, in ``(0, 1]``.
     k : float, default=0.5
         Truncation threshold on the target probability, in ``(0, 1)``.
-    %(reduction)s
+    {reduction}
 
     See Also
     --------
     GCELoss : The untruncated Lq loss.
 
-    %(ref_gce)s
+    {ref_gce}
 
     Examples
     --------
@@ -398,7 +396,7 @@ class EncouragingLoss(_BaseLoss):
     ----------
     LE : float, default=0.75
         Log end of the conservative bonus, in ``[0, 1]``.
-    %(reduction)s
+    {reduction}
 
     See Also
     --------
@@ -412,7 +410,7 @@ class EncouragingLoss(_BaseLoss):
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import EncouragingLoss
     >>> round(EncouragingLoss(LE=0.75)(logits, target).item(), 4)
     -1.4395
@@ -440,7 +438,7 @@ class LabelSmoothingLoss(_BaseLoss):
     ----------
     smoothing : float, default=0.1
         Smoothing ``a``, in ``[0, 1]``.
-    %(reduction)s
+    {reduction}
 
     See Also
     --------
@@ -453,7 +451,7 @@ class LabelSmoothingLoss(_BaseLoss):
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import LabelSmoothingLoss
     >>> round(LabelSmoothingLoss(smoothing=0.1)(logits, target).item(), 4)
     0.3639
@@ -480,18 +478,18 @@ class RCELoss(_BaseLoss):
 
     Parameters
     ----------
-    %(reduction)s
+    {reduction}
 
     See Also
     --------
     SCELoss : Cross entropy plus reverse cross entropy.
     NCERCELoss : Normalized cross entropy plus reverse cross entropy.
 
-    %(ref_sce)s
+    {ref_sce}
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import RCELoss
     >>> round(RCELoss()(logits, target).item(), 4)
     1.7067
@@ -509,17 +507,17 @@ class NCELoss(_BaseLoss):
 
     Parameters
     ----------
-    %(reduction)s
+    {reduction}
 
     See Also
     --------
     NCERCELoss : NCE combined with reverse cross entropy.
 
-    %(ref_apl)s
+    {ref_apl}
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import NCELoss
     >>> round(NCELoss()(logits, target).item(), 4)
     0.0385
@@ -562,7 +560,7 @@ class SCELoss(_WeightedPairLoss):
     beta : float, default=1.0
         Weight of the reverse cross entropy, ``>= 0`` (0.1 on CIFAR-100); alpha
         and beta must not both be 0.
-    %(reduction)s
+    {reduction}
 
     Attributes
     ----------
@@ -576,11 +574,11 @@ class SCELoss(_WeightedPairLoss):
     RCELoss : The reverse cross entropy alone.
     NCERCELoss : The normalized (active-passive) variant.
 
-    %(ref_sce)s
+    {ref_sce}
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import SCELoss
     >>> round(SCELoss(alpha=0.1, beta=1.0)(logits, target).item(), 4)
     1.7273
@@ -604,7 +602,7 @@ class NCERCELoss(_WeightedPairLoss):
     beta : float, default=1.0
         Weight of the reverse cross entropy, ``>= 0`` (0.1 on CIFAR-100); alpha
         and beta must not both be 0.
-    %(reduction)s
+    {reduction}
 
     Attributes
     ----------
@@ -618,11 +616,11 @@ class NCERCELoss(_WeightedPairLoss):
     NCELoss, RCELoss : The two parts.
     SCELoss : Unnormalized cross entropy plus reverse cross entropy.
 
-    %(ref_apl)s
+    {ref_apl}
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import NCERCELoss
     >>> round(NCERCELoss(alpha=1.0, beta=1.0)(logits, target).item(), 4)
     1.7452
@@ -654,7 +652,7 @@ class BootstrapLoss(_BaseLoss):
     mode : {"soft", "hard"}, default="soft"
         Whether the prediction enters the target as probabilities or as the
         one-hot argmax.
-    %(reduction)s
+    {reduction}
 
     References
     ----------
@@ -664,7 +662,7 @@ class BootstrapLoss(_BaseLoss):
 
     Examples
     --------
-    %(setup)s
+    {setup}
     >>> from sknoisy.losses import BootstrapLoss
     >>> round(BootstrapLoss(mode="soft")(logits, target).item(), 4)
     0.2239

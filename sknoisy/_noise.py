@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, validate_data
 
+from ._docstring import Substitution
 from ._noise_presets import (
     MAPPING_PRESETS,
     check_transition_matrix,
@@ -69,10 +70,7 @@ default=None
 }
 
 
-def _fill_doc(cls):
-    for key, text in _SHARED_DOC.items():
-        cls.__doc__ = cls.__doc__.replace(key, text)
-    return cls
+_fill_doc = Substitution(**{key.strip("{}"): text for key, text in _SHARED_DOC.items()})
 
 
 def _check_generator(random_state):
@@ -619,7 +617,6 @@ class TransitionMatrixNoise(BaseNoise):
         return noisy
 
 
-@_fill_doc
 def _kinds():
     """Injector classes by kind name (feature-based ones live in their module)."""
     from ._noise_features import InstanceDependentNoise, PseudoLabelNoise

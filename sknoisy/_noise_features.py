@@ -22,6 +22,7 @@ from ._noise import BaseNoise, _class_groups, _fill_doc
 __all__ = ["PseudoLabelNoise", "InstanceDependentNoise"]
 
 
+@_fill_doc
 class PseudoLabelNoise(BaseNoise):
     """Pseudo-label noise: labels replaced by the class of the sample's cluster.
 

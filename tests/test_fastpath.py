@@ -378,3 +378,29 @@ def test_estimator_passes_its_device_to_the_loader():
         max_epochs=1, iterator_train=Recording, iterator_valid=Recording
     ).fit(X, y).predict(X)
     assert seen == ["cpu", "cpu"]
+
+
+@pytest.mark.parametrize("loss", ["ce", "gce"])
+def test_automatic_start_same_with_tensor_loader(blobs, loss):
+    # The held-out search (masked targets looked up by index) takes the same
+    # path through both loaders; the fused CE kernel and the generic loss path
+    # are both exercised.
+    X, y = blobs
+    y_noisy = y.copy()
+    y_noisy[:12] = (y_noisy[:12] + 1) % 3
+    params = {
+        "loss": loss,
+        "label_correction": "soft",
+        "correction_window": 2,
+        "max_epochs": 8,
+        "batch_size": 16,
+        "random_state": 0,
+    }
+    slow = NoisyLabelClassifier(**params).fit(X, y_noisy)
+    fast = NoisyLabelClassifier(**params, **LOADERS).fit(X, y_noisy)
+    assert "heldout_score" in slow.history_[0]
+    assert fast.correction_start_ == slow.correction_start_
+    np.testing.assert_allclose(
+        fast.history_[:, "train_loss"], slow.history_[:, "train_loss"], rtol=1e-4
+    )
+    np.testing.assert_allclose(fast.soft_labels_, slow.soft_labels_, atol=1e-4)
