@@ -27,8 +27,8 @@ from skorch.callbacks import Callback
 
 import sknoisy
 from sknoisy import NoisyLabelClassifier
-from sknoisy._benchmark import _noisy_labels, load_benchmark_data
 from sknoisy.benchmark import run_benchmark, summarize_results
+from sknoisy.benchmark._runner import _noisy_labels, load_benchmark_data
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,10 +7,10 @@ injectors for pipelines live in :mod:`sknoisy.noise`, networks in
 :mod:`sknoisy.models`, data loaders in :mod:`sknoisy.datasets`.
 """
 
-from . import augment, datasets, exceptions, losses, models, noise
+from . import augment, correction, datasets, exceptions, losses, models, noise
 from ._classifier import NoisyLabelClassifier
-from ._correction import LabelCorrection, LRAnneal
-from ._truncation import TruncationPruning
+from .correction import LabelCorrection, LRAnneal
+from .losses._pruning import TruncationPruning
 
 __version__ = "0.1.0.dev0"
 
@@ -20,6 +20,7 @@ __all__ = [
     "LRAnneal",
     "TruncationPruning",
     "augment",
+    "correction",
     "datasets",
     "exceptions",
     "losses",

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._benchmark import (
+from .benchmark._report import format_table
+from .benchmark._runner import (
     DATASETS,
     DEFAULT_METHODS,
     DEFAULT_RATES,
@@ -20,7 +21,6 @@ from ._benchmark import (
     check_benchmark_config,
     run_benchmark,
 )
-from ._benchmark_report import format_table
 
 __all__ = ["main"]
 

@@ -15,8 +15,8 @@ from skorch.hf import AccelerateMixin
 from skorch.utils import to_tensor
 
 from ._classifier import NoisyLabelClassifier
-from ._data import INDEX_KEY, is_indexed
-from ._truncation import TruncationPruning
+from .losses._pruning import TruncationPruning
+from .utils._data import INDEX_KEY, is_indexed
 
 __all__ = ["AcceleratedNoisyLabelClassifier"]
 

@@ -2,80 +2,54 @@
 
 from __future__ import annotations
 
-import inspect
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.utils import check_array
 from sklearn.utils._param_validation import (
     Interval,
     Options,
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _num_samples,
     check_is_fitted,
-    column_or_1d,
-    validate_data,
 )
 from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import Callback
 from skorch.dataset import Dataset
 from skorch.utils import is_dataset, to_tensor
 from torch.utils.data import DataLoader
 
-from ._correction import (
-    LabelCorrection,
-    LRAnneal,
-    TrainingState,
-    jo_regularizers,
-)
-from ._data import INDEX_KEY, X_KEY, BatchedDataset, collate, is_indexed
-from ._losses import LOSSES, CrossEntropyLoss, get_loss_class
-from ._models import MLP, infer_module_sizes
-from ._truncation import TruncationPruning
-from ._utils import QuietPrintLog, local_torch_rng, torch_seed
+from .correction import LabelCorrection, LRAnneal
+from .correction._objective import jo_regularizers
+from .losses import LOSSES, CrossEntropyLoss
+from .losses._pruning import TruncationPruning
+from .utils._data import INDEX_KEY, X_KEY, is_indexed
+from .utils._torch import QuietPrintLog, local_torch_rng, torch_seed
 
 __all__ = ["NoisyLabelClassifier"]
 
 
 # Top-level estimator parameter -> loss-constructor argument, per loss name.
-_LOSS_PARAM_ROUTES = {
-    "q": "q",
-    "k": "k",
-    "LE": "LE",
-    "smoothing": "smoothing",
-    "loss_alpha": "alpha",
-    "loss_beta": "beta",
-    "bootstrap_beta": "beta",
-    "bootstrap_mode": "mode",
-}
-_LOSS_PARAMS = frozenset(_LOSS_PARAM_ROUTES)
-
-
-def _signature_names(obj):
-    try:
-        return inspect.signature(obj).parameters
-    except (TypeError, ValueError):
-        return {}
-
-
-def _correction_start(history):
-    """First epoch of the history that corrected labels, or None."""
-    for epoch, row in enumerate(history, start=1):
-        if row.get("correcting"):
-            return epoch
-    return None
+from .correction._fit import _LabelStateMixin
+from .losses._routing import _LOSS_PARAMS, _LossMixin
+from .models._infer import _ModuleMixin
+from .utils._skorch import _SkorchMixin
+from .utils._validation import _InputMixin
 
 
 def _softmax(y_pred):
     return torch.softmax(y_pred, dim=-1)
 
 
-class NoisyLabelClassifier(NeuralNetClassifier):
+class NoisyLabelClassifier(
+    _LossMixin,
+    _ModuleMixin,
+    _LabelStateMixin,
+    _InputMixin,
+    _SkorchMixin,
+    NeuralNetClassifier,
+):
     """Neural network classifier with robust losses and label correction.
 
     A :class:`skorch.NeuralNetClassifier` that takes a robust loss by name,
@@ -317,30 +291,6 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
     # skorch sets these three in ``__init__``; scikit-learn wants no public
     # attribute set there, so they live in private slots behind properties.
-    @property
-    def history_(self):
-        return self.__dict__.get("_history")
-
-    @history_.setter
-    def history_(self, value):
-        self.__dict__["_history"] = value
-
-    @property
-    def initialized_(self):
-        return self.__dict__.get("_initialized", False)
-
-    @initialized_.setter
-    def initialized_(self, value):
-        self.__dict__["_initialized"] = value
-
-    @property
-    def virtual_params_(self):
-        return self.__dict__.setdefault("_virtual_params", {})
-
-    @virtual_params_.setter
-    def virtual_params_(self, value):
-        self.__dict__["_virtual_params"] = value
-
     def __init__(
         self,
         module=None,
@@ -474,204 +424,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     # ------------------------------------------------------------------
     # Data handling
     # ------------------------------------------------------------------
-    def _validate_X(self, X, reset):
-        return validate_data(
-            self,
-            X,
-            reset=reset,
-            dtype=np.float32,
-            allow_nd=True,
-            ensure_min_samples=1,
-        )
-
-    def _validate_fit_data(self, X, y, reset, classes=None):
-        """Validate X and y, set classes and sizes; return float32 X, int y."""
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target "
-                "y is None."
-            )
-        n_X, n_y = _num_samples(X), _num_samples(y)
-        if n_X != n_y:
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples: {n_X} and {n_y}."
-            )
-        if n_X == 0:
-            raise ValueError("X and y are empty (0 samples); fit needs samples.")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            dtype=np.float32,
-            allow_nd=True,
-            ensure_min_samples=2 if reset else 1,
-            y_numeric=False,
-        )
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if reset:
-            known = classes if classes is not None else self.classes
-            if known is not None:
-                known = np.unique(
-                    column_or_1d(check_array(known, ensure_2d=False, dtype=None))
-                )
-                unseen = np.setdiff1d(np.unique(y), known)
-                if unseen.size:
-                    raise ValueError(
-                        f"y contains labels {unseen.tolist()} that are not in classes."
-                    )
-                self.classes_inferred_ = known
-            else:
-                self.classes_inferred_ = np.unique(y)
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes "
-                    f"in y; got 1 class ({self.classes_[0]!r})."
-                )
-            self._n_classes = len(self.classes_)
-            self._in_shape = X.shape[1:]
-        y_enc = np.searchsorted(self.classes_, y)
-        y_enc = np.clip(y_enc, 0, len(self.classes_) - 1)
-        if np.any(self.classes_[y_enc] != y):
-            bad = np.unique(y[self.classes_[y_enc] != y])
-            raise ValueError(
-                f"y contains labels {bad.tolist()} unseen during the first fit; "
-                f"known classes are {self.classes_.tolist()}."
-            )
-        return X, y_enc.astype(np.int64)
-
-    @property
-    def classes_(self):
-        if self.classes is not None and "classes_inferred_" not in vars(self):
-            return np.asarray(self.classes)
-        try:
-            return self.classes_inferred_
-        except AttributeError as exc:
-            raise AttributeError(
-                f"{type(self).__name__} has no attribute 'classes_': call fit first."
-            ) from exc
-
-    def check_data(self, X, y):
-        # Labels were validated and encoded in ``fit``/``partial_fit``.
-        pass
-
-    def get_iterator(self, dataset, training=False):
-        prefix = "iterator_train" if training else "iterator_valid"
-        kwargs = self.get_params_for(prefix)
-        iterator = self.iterator_train if training else self.iterator_valid
-        if training and "shuffle" not in kwargs:
-            kwargs["shuffle"] = True
-        if isinstance(iterator, type) and issubclass(iterator, DataLoader):
-            # Pass BatchedDataset's pre-collated batches through.
-            kwargs.setdefault("collate_fn", collate)
-        kwargs.setdefault("batch_size", self.batch_size)
-        if kwargs["batch_size"] == -1:
-            kwargs["batch_size"] = len(dataset)
-        if "device" not in kwargs and "device" in _signature_names(iterator):
-            # Loaders that place the data themselves (sknoisy.fastpath.TensorLoader)
-            # put it on the training device, once.
-            kwargs["device"] = self.device
-        return iterator(dataset, **kwargs)
-
-    def get_dataset(self, X, y=None):
-        batched = isinstance(X, np.ndarray) or (
-            is_indexed(X) and isinstance(X[X_KEY], np.ndarray)
-        )
-        if batched and self.dataset is Dataset and not self.get_params_for("dataset"):
-            return BatchedDataset(X, y)
-        return super().get_dataset(X, y)
-
-    def notify(self, method_name, **cb_kwargs):
-        # skorch calls every callback's hook for every batch, and most hooks
-        # are Callback's inherited no-ops; call only those that do something.
-        getattr(self, method_name)(self, **cb_kwargs)
-        for cb in self._hooked_callbacks(method_name):
-            getattr(cb, method_name)(self, **cb_kwargs)
-
-    def _hooked_callbacks(self, method_name):
-        """Callbacks whose ``method_name`` is not ``Callback``'s no-op."""
-        callbacks = self.callbacks_
-        cache = self.__dict__.setdefault("_hook_cache", {})
-        cached = cache.get(method_name)
-        # Holding the list keeps its identity valid (also across pickling);
-        # the length catches callbacks appended in place.
-        if cached is not None and cached[0] is callbacks:
-            if cached[1] == len(callbacks):
-                return cached[2]
-        noop = getattr(Callback, method_name, None)
-        hooked = [
-            cb
-            for _, cb in callbacks
-            if noop is None
-            or method_name in vars(cb)
-            or getattr(type(cb), method_name, None) is not noop
-        ]
-        cache[method_name] = (callbacks, len(callbacks), hooked)
-        return hooked
-
-    def _set_training(self, training=True):
-        # skorch calls this for every batch, and Module.train() re-assigns the
-        # flag of every submodule through the slow nn.Module.__setattr__. Skip
-        # the modules that are entirely in the requested mode already.
-        for name in self._modules + self._criteria:
-            module = getattr(self, name + "_")
-            if isinstance(module, torch.nn.Module) and any(
-                sub.training != training for sub in module.modules()
-            ):
-                module.train(training)
-
     # ------------------------------------------------------------------
     # Initialisation
     # ------------------------------------------------------------------
-    def _loss_class(self):
-        if self.criterion is not None:
-            return None
-        return get_loss_class(self.loss)
-
-    def _loss_prunes(self):
-        """Whether the loss has a pruning step (the truncated Lq loss)."""
-        try:
-            loss_class = self._loss_class()
-        except (TypeError, ValueError):  # invalid loss: reported by fit
-            return False
-        return loss_class is not None and hasattr(loss_class, "prune_weights")
-
-    def initialize_module(self):
-        kwargs = self.get_params_for("module")
-        module = self.module if self.module is not None else MLP
-        if not isinstance(module, torch.nn.Module):
-            kwargs = {**self._inferred_module_kwargs(module, kwargs), **kwargs}
-        self.module_ = self.initialized_instance(module, kwargs)
-        return self
-
-    def _inferred_module_kwargs(self, module, given):
-        """Sizes the module's constructor asks for and the user did not give."""
-        if not hasattr(self, "_in_shape"):
-            return {}
-        sizes = infer_module_sizes(module, np.empty((0, *self._in_shape)))
-        if "n_classes" in _signature_names(module):
-            sizes["n_classes"] = self._n_classes
-        return {key: val for key, val in sizes.items() if key not in given}
-
-    def initialize_criterion(self):
-        loss_class = self._loss_class()
-        if loss_class is None:
-            return super().initialize_criterion()
-        kwargs = self.get_params_for("criterion")
-        if isinstance(self.loss, str):
-            wanted = getattr(loss_class, "hyperparameters", ())
-            for name, target in _LOSS_PARAM_ROUTES.items():
-                if target not in wanted or target in kwargs:
-                    continue
-                if name.startswith("bootstrap") != (self.loss == "bootstrap"):
-                    continue
-                value = getattr(self, name)
-                if value is not None:
-                    kwargs[target] = value
-        self.criterion_ = loss_class(**kwargs)
-        return self
-
     def _resolved_lr(self):
         if isinstance(self.lr, str):  # "auto"
             return 1e-2 if self.label_correction is not None else 1e-3
@@ -797,90 +552,6 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             self._refit_on_corrected(state, indexed, y_enc, **fit_params)
         if state is not None:
             self._set_state_attributes(state, y_enc)
-
-    def _ensure_training_state(self, y_enc):
-        """Create (or, for ``partial_fit`` on the same samples, keep) the state."""
-        pruning = self._loss_prunes()
-        if not pruning and self.label_correction is None:
-            self.__dict__.pop("_training_state", None)
-            return None
-        state = self.__dict__.get("_training_state")
-        if state is not None and len(state.y) == len(y_enc) and state.stage == 1:
-            if bool((state.y.cpu().numpy() == y_enc).all()):
-                return state
-        prior = None
-        if self.label_correction is not None:
-            prior = torch.as_tensor(
-                self._class_prior(y_enc), dtype=torch.float32, device=self.device
-            )
-        state = TrainingState(
-            y_enc, self._n_classes, self.device, prior=prior, with_weights=pruning
-        )
-        self._training_state = state
-        return state
-
-    def _class_prior(self, y_enc):
-        c = self._n_classes
-        if isinstance(self.prior, str) and self.prior == "uniform":
-            prior = np.full(c, 1.0 / c)
-        elif isinstance(self.prior, str):  # "empirical"
-            prior = np.bincount(y_enc, minlength=c) / len(y_enc)
-        else:
-            prior = np.asarray(self.prior, dtype=float).ravel()
-            if prior.shape != (c,) or not np.all(np.isfinite(prior)):
-                raise ValueError(
-                    f"prior must have one finite entry per class ({c}), got "
-                    f"shape {prior.shape}."
-                )
-            if np.any(prior < 0) or prior.sum() <= 0:
-                raise ValueError("prior must be non-negative with a positive sum.")
-            prior = prior / prior.sum()
-        # Classes with zero prior contribute nothing; keep the log finite.
-        prior = np.maximum(prior, 1e-8)
-        return prior / prior.sum()
-
-    def _refit_on_corrected(self, state, indexed, y_enc, **fit_params):
-        """Stage 2 of joint optimisation: fresh module, CE on the labels."""
-        state.stage = 2
-        self._initialize_module(reason="refit on corrected labels")
-        criterion = self.criterion_
-        self.criterion_ = get_loss_class("ce")()
-        self._initialize_optimizer()
-        self._planned_epochs = self.refit_epochs or self.max_epochs
-        try:
-            self.notify("on_train_begin", X=indexed, y=y_enc)
-            self.fit_loop(
-                indexed,
-                y_enc,
-                epochs=self.refit_epochs or self.max_epochs,
-                **fit_params,
-            )
-            self.notify("on_train_end", X=indexed, y=y_enc)
-        finally:
-            self.criterion_ = criterion
-            self.__dict__.pop("_planned_epochs", None)
-
-    def _set_state_attributes(self, state, y_enc):
-        if state.sample_weights is not None:
-            self.pruning_weights_ = state.sample_weights.cpu().numpy().copy()
-        if self.label_correction is not None:
-            soft = state.current_labels().cpu().numpy().astype(np.float64)
-            corrected = soft.argmax(axis=1)
-            self.soft_labels_ = soft
-            self.corrected_labels_ = self.classes_[corrected]
-            self.label_issues_ = corrected != y_enc
-            self.correction_start_ = _correction_start(self.history_)
-
-    def on_epoch_end(self, net, **kwargs):
-        super().on_epoch_end(net, **kwargs)
-        batches = self.history[-1].get("batches", [])
-        for batch in batches:
-            value = batch.get("train_loss")
-            if value is not None and not np.isfinite(value):
-                raise FloatingPointError(
-                    f"Training diverged: the train_loss is {value} in epoch "
-                    f"{len(self.history)}. Lower lr, or check X for extreme values."
-                )
 
     # ------------------------------------------------------------------
     # Prediction

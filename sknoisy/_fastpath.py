@@ -20,7 +20,7 @@ from torch.utils.data import Subset
 from torch.utils.data._utils.collate import default_collate
 
 from ._augment import check_augment
-from ._data import X_KEY
+from .utils._data import X_KEY
 
 __all__ = ["TensorLoader"]
 

@@ -23,8 +23,8 @@ from sklearn.base import clone
 from sklearn.datasets import make_blobs
 
 from sknoisy import NoisyLabelClassifier
-from sknoisy._classifier import INDEX_KEY, X_KEY
 from sknoisy.accelerate import AcceleratedNoisyLabelClassifier
+from sknoisy.utils._data import INDEX_KEY, X_KEY
 
 try:
     import accelerate  # noqa: F401
@@ -213,7 +213,7 @@ _SCRIPT = textwrap.dedent(
     import torch
     from accelerate import Accelerator
     from sklearn.datasets import make_blobs
-    from sknoisy._classifier import INDEX_KEY
+    from sknoisy.utils._data import INDEX_KEY
     from sknoisy.accelerate import AcceleratedNoisyLabelClassifier
 
     class Recording(AcceleratedNoisyLabelClassifier):

@@ -10,11 +10,8 @@ from sklearn.datasets import make_blobs
 from skorch.callbacks import Callback
 
 from sknoisy import NoisyLabelClassifier
-from sknoisy._correction import (
-    early_learning_end,
-    holdout_mask,
-    jo_regularizers,
-)
+from sknoisy.correction._objective import jo_regularizers
+from sknoisy.correction._schedule import early_learning_end, holdout_mask
 from sknoisy.exceptions import CorrectionWarning
 
 
@@ -219,7 +216,7 @@ def test_heldout_labels_are_not_trained_on_before_the_start(flipped_blobs, monke
     mask = np.zeros(len(X), dtype=bool)
     mask[held] = True
     monkeypatch.setattr(
-        "sknoisy._correction.holdout_mask", lambda y, fraction, seed: mask
+        "sknoisy.correction._callbacks.holdout_mask", lambda y, fraction, seed: mask
     )
     y_other = y_noisy.copy()
     y_other[mask] = (y_noisy[mask] + 1) % 3
@@ -339,7 +336,7 @@ def test_partial_fit_continues_correction(flipped_blobs):
 
 @pytest.mark.parametrize("soft", [False, True])
 def test_fused_objective_equals_loss_plus_regularizers(soft):
-    from sknoisy._correction import jo_objective
+    from sknoisy.correction._objective import jo_objective
     from sknoisy.losses import CrossEntropyLoss
 
     gen = torch.Generator().manual_seed(0)

@@ -18,6 +18,7 @@ MODULES = [
     "sknoisy.fastpath",
     "sknoisy.accelerate",
     "sknoisy.exceptions",
+    "sknoisy.correction",
 ]
 
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from sknoisy._docstring import Substitution
+from sknoisy.utils._docstring import Substitution
 
 
 def test_substitution_fills_only_known_names():

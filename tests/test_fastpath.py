@@ -10,9 +10,9 @@ from skorch.dataset import Dataset, ValidSplit
 from torch.utils.data import DataLoader, Subset, TensorDataset
 
 from sknoisy import NoisyLabelClassifier
-from sknoisy._classifier import INDEX_KEY, X_KEY
 from sknoisy._fastpath import _CACHE
 from sknoisy.fastpath import TensorLoader
+from sknoisy.utils._data import INDEX_KEY, X_KEY
 
 LOADERS = {"iterator_train": TensorLoader, "iterator_valid": TensorLoader}
 

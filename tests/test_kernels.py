@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from sknoisy import NoisyLabelClassifier, _kernels
-from sknoisy._correction import _jo_objective_autograd, jo_objective
-from sknoisy._kernels import (
+from sknoisy import NoisyLabelClassifier
+from sknoisy.correction import _kernels
+from sknoisy.correction._kernels import (
     _jo_kernel,
     _store_epoch,
     _window_update,
@@ -15,6 +15,7 @@ from sknoisy._kernels import (
     fused_kernel,
     jo_loss_fused,
 )
+from sknoisy.correction._objective import _jo_objective_autograd, jo_objective
 
 pytestmark = pytest.mark.skipif(fused_kernel() is None, reason="needs numba")
 
@@ -176,11 +177,13 @@ def test_fit_uses_the_kernel_and_matches_the_torch_path(monkeypatch):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr("sknoisy._correction.jo_loss_fused", counting)
+    monkeypatch.setattr("sknoisy.correction._state.jo_loss_fused", counting)
     fused = NoisyLabelClassifier(**params).fit(X, y)
     assert len(calls) == 4 * 4  # every training batch
-    monkeypatch.setattr("sknoisy._correction.can_fuse", lambda logits, **kw: False)
-    monkeypatch.setattr("sknoisy._correction.compiled", lambda func: None)
+    monkeypatch.setattr(
+        "sknoisy.correction._objective.can_fuse", lambda logits, **kw: False
+    )
+    monkeypatch.setattr("sknoisy.correction._callbacks.compiled", lambda func: None)
     plain = NoisyLabelClassifier(**params).fit(X, y)
     np.testing.assert_allclose(
         fused.history[:, "train_loss"], plain.history[:, "train_loss"], rtol=1e-4

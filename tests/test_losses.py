@@ -10,7 +10,6 @@ from torch import nn
 from torch.nn import functional as F
 
 from sknoisy import losses as losses_module
-from sknoisy._losses import _conservative_bonus
 from sknoisy.losses import (
     LOSSES,
     BootstrapLoss,
@@ -26,6 +25,7 @@ from sknoisy.losses import (
     TruncatedGCELoss,
     get_loss_class,
 )
+from sknoisy.losses._base import _conservative_bonus
 
 A = math.log(1e-4)
 

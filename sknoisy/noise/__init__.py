@@ -4,16 +4,11 @@ Transition matrices are row-stochastic, ``T[i, j] = P(noisy = j | true = i)``;
 cleanlab's ``noise_matrix`` is the transpose (see :func:`to_cleanlab_noise_matrix`).
 """
 
-from ._noise import (
-    AsymmetricNoise,
-    BaseNoise,
-    SymmetricNoise,
-    TransitionMatrixNoise,
-    corrupt_labels,
-    make_noise,
-)
-from ._noise_features import InstanceDependentNoise, PseudoLabelNoise
-from ._noise_presets import (
+from ._base import BaseNoise
+from ._class_conditional import AsymmetricNoise, SymmetricNoise, TransitionMatrixNoise
+from ._factory import corrupt_labels, make_noise
+from ._feature_dependent import InstanceDependentNoise, PseudoLabelNoise
+from ._presets import (
     MAPPING_PRESETS,
     from_cleanlab_noise_matrix,
     symmetric_transition_matrix,

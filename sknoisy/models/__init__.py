@@ -4,16 +4,9 @@ Every model takes ``n_classes`` and an input-size argument (``n_features`` or
 ``in_channels``) that sknoisy's estimators infer from the data when left unset.
 """
 
-from ._models import (
-    CNN1D,
-    CNN2D,
-    MLP,
-    PreActResNet,
-    PreActResNet32,
-    ResNet18,
-    ResNet34,
-    infer_module_sizes,
-)
+from ._infer import infer_module_sizes
+from ._resnet import PreActResNet, PreActResNet32, ResNet18, ResNet34
+from ._simple import CNN1D, CNN2D, MLP
 
 __all__ = [
     "MLP",

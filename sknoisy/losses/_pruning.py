@@ -8,7 +8,7 @@ import torch
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
-from ._data import INDEX_KEY
+from ..utils._data import INDEX_KEY
 
 __all__ = ["TruncationPruning", "pruning_schedule"]
 

@@ -277,7 +277,7 @@ def save_results(results, output, config=None):
     """
     import sklearn
 
-    from . import __version__
+    from .. import __version__
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)

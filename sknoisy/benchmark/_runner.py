@@ -21,10 +21,10 @@ import torch
 from joblib import Parallel, delayed
 from sklearn.model_selection import train_test_split
 
-from ._benchmark_report import RESULT_FIELDS, save_results
-from ._classifier import NoisyLabelClassifier
-from ._noise import make_noise
-from .exceptions import CorrectionWarning
+from .._classifier import NoisyLabelClassifier
+from ..exceptions import CorrectionWarning
+from ..noise import make_noise
+from ._report import RESULT_FIELDS, save_results
 
 __all__ = [
     "DATASETS",
@@ -259,7 +259,7 @@ def load_benchmark_data(dataset, data_dir=None, n_train=None):
     Returns ``(X_train, y_train, X_test, y_test, module, params)``: the clean
     training labels, the module class and extra classifier parameters.
     """
-    from .models import CNN1D, MLP, PreActResNet32
+    from ..models import CNN1D, MLP, PreActResNet32
 
     params = {}
     if dataset == "digits":
@@ -272,13 +272,13 @@ def load_benchmark_data(dataset, data_dir=None, n_train=None):
         )
         module = MLP
     elif dataset == "mnist1d":
-        from .datasets import load_mnist1d
+        from ..datasets import load_mnist1d
 
         data = load_mnist1d(n_samples=5000, random_state=0, data_home=data_dir)
         X_tr, y_tr, X_te, y_te = data.X_train, data.y_train, data.X_test, data.y_test
         module = CNN1D
     else:
-        from .datasets import load_cifar10
+        from ..datasets import load_cifar10
 
         data = load_cifar10(data_dir, normalize=True)
         X_tr, y_tr, X_te, y_te = data.X_train, data.y_train, data.X_test, data.y_test

@@ -17,7 +17,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, validate_data
 
-from ._noise import BaseNoise, _class_groups, _fill_doc
+from ._base import BaseNoise, _class_groups, _fill_doc
 
 __all__ = ["PseudoLabelNoise", "InstanceDependentNoise"]
 

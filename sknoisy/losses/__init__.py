@@ -22,8 +22,8 @@ Everything is computed from ``log_softmax`` (``p = exp(log p)``) in the dtype of
 (``p -> 0`` and ``p -> 1``) in float32 and float64.
 """
 
-from ._losses import (
-    LOSSES,
+from ._registry import LOSSES, get_loss_class
+from ._robust import (
     BootstrapLoss,
     CrossEntropyLoss,
     EncouragingLoss,
@@ -34,9 +34,8 @@ from ._losses import (
     NCERCELoss,
     RCELoss,
     SCELoss,
-    TruncatedGCELoss,
-    get_loss_class,
 )
+from ._truncated import TruncatedGCELoss
 
 __all__ = [
     "LOSSES",

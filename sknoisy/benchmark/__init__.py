@@ -7,13 +7,13 @@ files. The console command ``sknoisy benchmark`` (also ``python -m sknoisy
 benchmark``) runs the same from a shell.
 """
 
-from ._benchmark import DATASETS, DEFAULT_METHODS, METHODS, NOISE_KINDS, run_benchmark
-from ._benchmark_report import (
+from ._report import (
     format_table,
     plot_results,
     save_results,
     summarize_results,
 )
+from ._runner import DATASETS, DEFAULT_METHODS, METHODS, NOISE_KINDS, run_benchmark
 
 __all__ = [
     "run_benchmark",

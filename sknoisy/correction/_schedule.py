@@ -1,0 +1,177 @@
+"""When label correction starts (held-out labels), and the learning-rate anneal."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_random_state
+from skorch.callbacks import Callback
+
+from ..utils._torch import torch_seed
+
+
+def early_learning_end(
+    heldout, trained=None, min_epochs=3, patience=3, rel_tol=0.05, memorized=0.1
+):
+    """Epoch at which the early-learning phase of a training run ends.
+
+    ``heldout[t]`` scores how well the network predicts the given (noisy)
+    labels of held-out training samples after epoch ``t + 1``: samples whose
+    labels it has not been trained on (see :class:`LabelCorrection`); the
+    score used is the mean probability of the given label. ``trained[t]`` is
+    the same score over the samples it is trained on.
+
+    While the network learns the patterns that the clean majority of the
+    labels share, both scores rise together. Once it starts memorising the
+    noisy labels of the samples it is trained on, two things happen, and
+    either ends early learning (from epoch ``min_epochs`` on):
+
+    - **memorisation**: the trained score pulls away from the held-out one,
+      ``trained - heldout >= memorized * (1 - heldout)``: the network has
+      closed a ``memorized`` share of the probability mass it misses on
+      held-out labels, on the trained labels alone. This fires early when a
+      network memorises fast (standardised inputs, small data);
+    - **plateau**: the held-out score has set no new best for ``patience``
+      epochs, a new best having to beat the previous one by ``rel_tol`` times
+      the rise of the score since the first epoch. This fires when a network
+      learns slowly and memorises slowly too.
+
+    Neither test can be passed by memorisation alone raising a training
+    curve, so the rule does not depend on how fast a network memorises.
+
+    Parameters
+    ----------
+    heldout : sequence of float
+        Per-epoch held-out score (higher is better).
+    trained : sequence of float, default=None
+        Per-epoch score of the trained samples; ``None`` skips the
+        memorisation test.
+    min_epochs : int, default=3
+        Never end before this many epochs.
+    patience : int, default=3
+        Epochs without a new best held-out score after which early learning
+        has ended.
+    rel_tol : float, default=0.05
+        Smallest improvement that counts as a new best, relative to the rise
+        of the held-out score since the first epoch.
+    memorized : float, default=0.1
+        Share of the held-out shortfall ``1 - heldout`` by which the trained
+        score may exceed the held-out score before memorisation is declared.
+
+    Returns
+    -------
+    epoch : int or None
+        The 1-based epoch that ends early learning, or ``None`` when it has
+        not ended yet.
+
+    Examples
+    --------
+    >>> from sknoisy._correction import early_learning_end
+    >>> early_learning_end([0.2, 0.4, 0.5, 0.52, 0.51, 0.5, 0.49, 0.5])
+    7
+    >>> early_learning_end([0.1, 0.2, 0.3, 0.4, 0.5]) is None
+    True
+    >>> early_learning_end([0.2, 0.4, 0.5, 0.52], trained=[0.2, 0.42, 0.56, 0.6])
+    3
+    """
+    a = np.asarray(heldout, dtype=float)
+    if trained is not None:
+        trained = np.asarray(trained, dtype=float)
+        if trained.shape != a.shape:
+            raise ValueError(
+                f"heldout and trained must have the same length, got {a.shape[0]} "
+                f"and {trained.shape[0]}."
+            )
+    best, best_epoch = -np.inf, 0
+    for t, value in enumerate(a, start=1):
+        if value > best + rel_tol * max(value - a[0], 0.0):
+            best, best_epoch = value, t
+        if t < min_epochs:
+            continue
+        if trained is not None and trained[t - 1] - value >= memorized * (1 - value):
+            return t
+        if t - best_epoch >= patience:
+            return t
+    return None
+
+
+def holdout_mask(y, fraction, random_state=None):
+    """Stratified random subset of samples whose labels are held out.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Encoded given labels.
+    fraction : float
+        Share of each class to hold out, in (0, 1). Every class with at least
+        two samples gives at least one; a class with one sample gives none.
+    random_state : int, numpy Generator, RandomState or None, default=None
+        Seed of the draw.
+
+    Returns
+    -------
+    mask : ndarray of shape (n_samples,), dtype=bool
+        True for held-out samples.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknoisy._correction import holdout_mask
+    >>> mask = holdout_mask(np.repeat([0, 1], 50), 0.1, random_state=0)
+    >>> int(mask.sum()), int(mask[:50].sum())
+    (10, 5)
+    """
+    y = np.asarray(y)
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
+    mask = np.zeros(len(y), dtype=bool)
+    for k in np.unique(y):
+        rows = np.flatnonzero(y == k)
+        if len(rows) < 2:
+            continue
+        m = min(len(rows) - 1, max(1, int(round(fraction * len(rows)))))
+        mask[rng.choice(rows, m, replace=False)] = True
+    return mask
+
+
+def _holdout_seed(random_state):
+    """Seed of the held-out draw: fixed by ``random_state``, None without one."""
+    seed = torch_seed(random_state)
+    return None if seed is None else (seed + 104729) % (2**31 - 1)
+
+
+class LRAnneal(Callback):
+    """Multiply the learning rate by ``factor`` for the last part of training.
+
+    Used by :class:`~sknoisy.NoisyLabelClassifier` (``anneal_lr``): labels
+    are corrected at a constant high rate, then the network settles on them at
+    a low rate. Each training call (``fit``, ``partial_fit``, the refit stage)
+    anneals its own last ``1 - at`` fraction of epochs and restores the rate
+    at its end. The rate of every epoch is recorded in the history as ``lr``.
+
+    Parameters
+    ----------
+    factor : float, default=0.1
+        Multiplier of the learning rate.
+    at : float, default=0.8
+        Fraction of the call's epochs after which the rate is lowered.
+    """
+
+    def __init__(self, factor=0.1, at=0.8):
+        self.factor = factor
+        self.at = at
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = len(net.history)
+        epochs = net.__dict__.get("_planned_epochs") or net.max_epochs
+        self.milestone_ = max(1, round(self.at * epochs))
+        self.base_lrs_ = [g["lr"] for g in net.optimizer_.param_groups]
+
+    def on_epoch_begin(self, net, **kwargs):
+        done = len(net.history) - 1 - self.start_  # epochs finished in this call
+        scale = self.factor if done >= self.milestone_ else 1.0
+        for group, base in zip(net.optimizer_.param_groups, self.base_lrs_):
+            group["lr"] = base * scale
+        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+
+    def on_train_end(self, net, **kwargs):
+        for group, base in zip(net.optimizer_.param_groups, self.base_lrs_):
+            group["lr"] = base

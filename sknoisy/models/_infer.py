@@ -1,0 +1,77 @@
+"""Sizes of a network's constructor arguments inferred from the data."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import torch
+
+from ..utils._validation import _signature_names
+from ._simple import MLP
+
+
+def infer_module_sizes(module, X):
+    """Input-size keyword argument of a model class inferred from the data ``X``.
+
+    The protocol of sknoisy's estimators: ``n_features`` is the number of features
+    per sample after flattening; ``in_channels`` is ``X.shape[1]``, or 1 when the
+    samples have no channel axis, i.e. ``X.ndim - 1`` equals the model's class
+    attribute ``n_spatial_dims`` (1 for :class:`CNN1D`, 2 by default).
+
+    Parameters
+    ----------
+    module : type or nn.Module
+        The model class (an instance needs nothing: ``{}`` is returned).
+    X : array-like of shape (n_samples, ...)
+        The training inputs (anything with a ``shape``).
+
+    Returns
+    -------
+    sizes : dict
+        ``{"n_features": ...}``, ``{"in_channels": ...}`` or ``{}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknoisy.models import MLP, CNN1D, CNN2D, infer_module_sizes
+    >>> infer_module_sizes(MLP, np.zeros((5, 1, 8, 8)))
+    {'n_features': 64}
+    >>> infer_module_sizes(CNN1D, np.zeros((5, 40)))
+    {'in_channels': 1}
+    >>> infer_module_sizes(CNN2D, np.zeros((5, 3, 32, 32)))
+    {'in_channels': 3}
+    """
+    if not isinstance(module, type):
+        return {}
+    params = inspect.signature(module.__init__).parameters
+    shape = tuple(np.shape(X))
+    if len(shape) < 2:
+        raise ValueError(f"X must have at least 2 dimensions, got shape {shape}")
+    if "n_features" in params:
+        return {"n_features": int(np.prod(shape[1:]))}
+    if "in_channels" in params:
+        spatial = getattr(module, "n_spatial_dims", 2)
+        return {"in_channels": 1 if len(shape) - 1 == spatial else int(shape[1])}
+    return {}
+
+
+class _ModuleMixin:
+    """The estimator's network: ``MLP`` by default, sized from the data."""
+
+    def initialize_module(self):
+        kwargs = self.get_params_for("module")
+        module = self.module if self.module is not None else MLP
+        if not isinstance(module, torch.nn.Module):
+            kwargs = {**self._inferred_module_kwargs(module, kwargs), **kwargs}
+        self.module_ = self.initialized_instance(module, kwargs)
+        return self
+
+    def _inferred_module_kwargs(self, module, given):
+        """Sizes the module's constructor asks for and the user did not give."""
+        if not hasattr(self, "_in_shape"):
+            return {}
+        sizes = infer_module_sizes(module, np.empty((0, *self._in_shape)))
+        if "n_classes" in _signature_names(module):
+            sizes["n_classes"] = self._n_classes
+        return {key: val for key, val in sizes.items() if key not in given}

@@ -1,0 +1,243 @@
+"""Residual networks for 32x32 images."""
+
+from __future__ import annotations
+
+import math
+
+from torch import nn
+from torchvision.models.resnet import BasicBlock
+from torchvision.models.resnet import ResNet as _TVResNet
+
+from ._layers import (
+    _as_images,
+    _check_positive_int,
+    _check_sizes,
+)
+
+
+def _conv3x3(in_channels, out_channels, stride=1):
+    return nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+
+
+class _PreActBlock(nn.Module):
+    """``BN-ReLU-conv3x3-BN-ReLU-conv3x3`` + shortcut: identity (official ``BlockB``)
+    or, with ``projection``, a 1x1 conv of the pre-activated input (``BlockA``)."""
+
+    def __init__(self, in_channels, out_channels, stride=1, projection=False):
+        super().__init__()
+        if not projection and (stride != 1 or in_channels != out_channels):
+            raise ValueError("an identity shortcut needs stride 1 and equal widths")
+        self.bn1 = nn.BatchNorm2d(in_channels)
+        self.conv1 = _conv3x3(in_channels, out_channels, stride)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.conv2 = _conv3x3(out_channels, out_channels)
+        self.shortcut = None
+        if projection:
+            self.shortcut = nn.Conv2d(in_channels, out_channels, 1, stride, bias=False)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        out = self.relu(self.bn1(x))
+        shortcut = x if self.shortcut is None else self.shortcut(out)
+        out = self.conv1(out)
+        out = self.conv2(self.relu(self.bn2(out)))
+        return out + shortcut
+
+
+class PreActResNet(nn.Module):
+    """Pre-activation ResNet for small images (He et al., 2016), CIFAR layout.
+
+    A 3x3 stem convolution with ``widths[0]`` channels, three stages of
+    ``(depth - 2) / 6`` pre-activation basic blocks with ``widths`` channels
+    (strides 1, 2, 2), a final ``BN-ReLU``, global average pooling and a linear
+    layer. As in the official joint-optimization code, the first block of every
+    stage has a 1x1 projection shortcut applied to its pre-activated input, and
+    convolutions use He-normal initialisation (``fan_in``).
+
+    Parameters
+    ----------
+    in_channels : int, default=3
+        Number of input channels (``(B, H, W)`` inputs are read as one channel
+        when ``in_channels == 1``).
+    n_classes : int, default=10
+        Number of output logits.
+    depth : int, default=32
+        Number of weighted layers, ``6 * n + 2`` for ``n`` blocks per stage
+        (20, 32, 44, 56, 110, ...).
+    widths : tuple of 3 int, default=(32, 64, 128)
+        Channels of the three stages. ``(16, 32, 64)`` gives the classic
+        CIFAR ResNet-32 of He et al. (0.46M parameters).
+
+    See Also
+    --------
+    PreActResNet32 : the network of the joint-optimization paper.
+
+    References
+    ----------
+    .. [1] K. He, X. Zhang, S. Ren and J. Sun, "Identity Mappings in Deep Residual
+       Networks", ECCV 2016.
+    .. [2] D. Tanaka, D. Ikami, T. Yamasaki and K. Aizawa, "Joint Optimization
+       Framework for Learning with Noisy Labels", CVPR 2018.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknoisy.models import PreActResNet
+    >>> net = PreActResNet(n_classes=10, depth=20, widths=(16, 32, 64))
+    >>> net(torch.zeros(2, 3, 32, 32)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, in_channels=3, n_classes=10, depth=32, widths=(32, 64, 128)):
+        super().__init__()
+        in_channels = _check_positive_int(in_channels, "in_channels")
+        n_classes = _check_positive_int(n_classes, "n_classes")
+        depth = _check_positive_int(depth, "depth")
+        if depth < 8 or (depth - 2) % 6:
+            raise ValueError(f"depth must be 6 * n + 2 with n >= 1, got {depth}")
+        widths = _check_sizes(widths, "widths")
+        if len(widths) != 3:
+            raise ValueError(f"widths must have 3 entries, got {widths}")
+        n_blocks = (depth - 2) // 6
+        self.conv1 = _conv3x3(in_channels, widths[0])
+        stages = []
+        width = widths[0]
+        for i, out in enumerate(widths):
+            blocks = [_PreActBlock(width, out, 1 if i == 0 else 2, projection=True)]
+            blocks += [_PreActBlock(out, out) for _ in range(n_blocks - 1)]
+            stages.append(nn.Sequential(*blocks))
+            width = out
+        self.layer1, self.layer2, self.layer3 = stages
+        self.bn = nn.BatchNorm2d(width)
+        self.relu = nn.ReLU()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(width, n_classes)
+        self.in_channels = in_channels
+        self.n_classes = n_classes
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """He-normal convolutions, LeCun-normal linear layer, unit batch norms."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, std=1.0 / math.sqrt(m.in_features))
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        x = self.conv1(_as_images(x, self.in_channels))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        x = self.avgpool(self.relu(self.bn(x)))
+        return self.fc(x.flatten(1))
+
+
+class PreActResNet32(PreActResNet):
+    """PreAct ResNet-32 of the joint-optimization paper (Tanaka et al., 2018).
+
+    Three stages of five pre-activation basic blocks with 32, 64 and 128 channels
+    for 32x32 images, exactly as the official code's ``PreActResNet`` (about 1.86M
+    parameters; not to be confused with the 16/32/64-channel ResNet-32 of He et
+    al., which has 0.46M).
+
+    Parameters
+    ----------
+    in_channels : int, default=3
+        Number of input channels.
+    n_classes : int, default=10
+        Number of output logits.
+
+    See Also
+    --------
+    PreActResNet : any depth and widths; its references.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknoisy.models import PreActResNet32
+    >>> net = PreActResNet32(n_classes=10).eval()
+    >>> net(torch.zeros(2, 3, 32, 32)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, in_channels=3, n_classes=10):
+        super().__init__(in_channels, n_classes, depth=32, widths=(32, 64, 128))
+
+
+class _CifarResNet(_TVResNet):
+    _layers: tuple = ()
+
+    def __init__(
+        self, in_channels=3, n_classes=10, cifar_stem=True, zero_init_residual=False
+    ):
+        in_channels = _check_positive_int(in_channels, "in_channels")
+        n_classes = _check_positive_int(n_classes, "n_classes")
+        super().__init__(
+            BasicBlock,
+            list(self._layers),
+            num_classes=n_classes,
+            zero_init_residual=bool(zero_init_residual),
+        )
+        if cifar_stem:
+            self.conv1 = nn.Conv2d(in_channels, 64, 3, 1, 1, bias=False)
+            self.maxpool = nn.Identity()
+        else:
+            self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
+        nn.init.kaiming_normal_(self.conv1.weight, mode="fan_out", nonlinearity="relu")
+        self.in_channels = in_channels
+        self.n_classes = n_classes
+
+    def forward(self, x):
+        return super().forward(_as_images(x, self.in_channels))
+
+
+_RESNET_DOC = """{name} (torchvision :class:`~torchvision.models.ResNet` with
+    :class:`~torchvision.models.resnet.BasicBlock`, layers {layers}).
+
+    With ``cifar_stem=True`` (default) the stem is adapted to 32x32 images: a 3x3
+    stride-1 first convolution and no max-pool (Kuang Liu's CIFAR layout, used by
+    the generalized cross entropy paper's ResNet-34).
+
+    Parameters
+    ----------
+    in_channels : int, default=3
+        Number of input channels (``(B, H, W)`` inputs are read as one channel
+        when ``in_channels == 1``).
+    n_classes : int, default=10
+        Number of output logits.
+    cifar_stem : bool, default=True
+        Use the CIFAR stem; ``False`` keeps torchvision's ImageNet stem (7x7
+        stride-2 convolution and max-pool) for larger images.
+    zero_init_residual : bool, default=False
+        Zero-initialise the last batch norm of each residual branch (torchvision).
+
+    See Also
+    --------
+    PreActResNet32 : a smaller network for 32x32 images.
+
+    References
+    ----------
+    .. [1] K. He, X. Zhang, S. Ren and J. Sun, "Deep Residual Learning for Image
+       Recognition", CVPR 2016.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknoisy.models import {name}
+    >>> net = {name}(n_classes=100).eval()
+    >>> net(torch.zeros(1, 3, 32, 32)).shape
+    torch.Size([1, 100])
+    """
+
+
+class ResNet18(_CifarResNet):
+    __doc__ = _RESNET_DOC.format(name="ResNet18", layers="(2, 2, 2, 2)")
+    _layers = (2, 2, 2, 2)
+
+
+class ResNet34(_CifarResNet):
+    __doc__ = _RESNET_DOC.format(name="ResNet34", layers="(3, 4, 6, 3)")
+    _layers = (3, 4, 6, 3)

@@ -1,0 +1,87 @@
+"""skorch internals made scikit-learn conform and cheaper per batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+
+# Top-level estimator parameter -> loss-constructor argument, per loss name.
+
+
+class _SkorchMixin:
+    """Private slots for skorch's fitted state; hooks only where they act."""
+
+    @property
+    def history_(self):
+        return self.__dict__.get("_history")
+
+    @history_.setter
+    def history_(self, value):
+        self.__dict__["_history"] = value
+
+    @property
+    def initialized_(self):
+        return self.__dict__.get("_initialized", False)
+
+    @initialized_.setter
+    def initialized_(self, value):
+        self.__dict__["_initialized"] = value
+
+    @property
+    def virtual_params_(self):
+        return self.__dict__.setdefault("_virtual_params", {})
+
+    @virtual_params_.setter
+    def virtual_params_(self, value):
+        self.__dict__["_virtual_params"] = value
+
+    def notify(self, method_name, **cb_kwargs):
+        # skorch calls every callback's hook for every batch, and most hooks
+        # are Callback's inherited no-ops; call only those that do something.
+        getattr(self, method_name)(self, **cb_kwargs)
+        for cb in self._hooked_callbacks(method_name):
+            getattr(cb, method_name)(self, **cb_kwargs)
+
+    def _hooked_callbacks(self, method_name):
+        """Callbacks whose ``method_name`` is not ``Callback``'s no-op."""
+        callbacks = self.callbacks_
+        cache = self.__dict__.setdefault("_hook_cache", {})
+        cached = cache.get(method_name)
+        # Holding the list keeps its identity valid (also across pickling);
+        # the length catches callbacks appended in place.
+        if cached is not None and cached[0] is callbacks:
+            if cached[1] == len(callbacks):
+                return cached[2]
+        noop = getattr(Callback, method_name, None)
+        hooked = [
+            cb
+            for _, cb in callbacks
+            if noop is None
+            or method_name in vars(cb)
+            or getattr(type(cb), method_name, None) is not noop
+        ]
+        cache[method_name] = (callbacks, len(callbacks), hooked)
+        return hooked
+
+    def _set_training(self, training=True):
+        # skorch calls this for every batch, and Module.train() re-assigns the
+        # flag of every submodule through the slow nn.Module.__setattr__. Skip
+        # the modules that are entirely in the requested mode already.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and any(
+                sub.training != training for sub in module.modules()
+            ):
+                module.train(training)
+
+    def on_epoch_end(self, net, **kwargs):
+        super().on_epoch_end(net, **kwargs)
+        batches = self.history[-1].get("batches", [])
+        for batch in batches:
+            value = batch.get("train_loss")
+            if value is not None and not np.isfinite(value):
+                raise FloatingPointError(
+                    f"Training diverged: the train_loss is {value} in epoch "
+                    f"{len(self.history)}. Lower lr, or check X for extreme values."
+                )
