@@ -201,3 +201,27 @@ def test_safetensors_round_trip(data, tmp_path):
     new = clone(clf).set_params(max_epochs=1).fit(*data)
     new.load_params(f_params=tmp_path / "params.safetensors", use_safetensors=True)
     np.testing.assert_array_equal(new.predict_proba(X), clf.predict_proba(X))
+
+
+def test_pickled_correction_model_keeps_labels_not_outputs():
+    # The ring buffer of per-epoch outputs (correction_window x n x C) is
+    # dropped at the end of fit; what stays is the labels the user reads.
+    import pickle
+
+    rng = np.random.default_rng(0)
+    n, c = 3000, 20
+    X = rng.normal(size=(n, 8)).astype(np.float32)
+    y = rng.integers(0, c, n)
+    params = {"max_epochs": 2, "random_state": 0, "batch_size": 256}
+    ce = NoisyLabelClassifier(**params).fit(X, y)
+    with pytest.warns(UserWarning):  # two epochs < correction_window
+        jo = NoisyLabelClassifier(
+            label_correction="soft", correction_start=1, **params
+        ).fit(X, y)
+    extra = len(pickle.dumps(jo)) - len(pickle.dumps(ce))
+    assert extra <= 2 * n * c * 8
+    callback = dict(jo.callbacks_)["label_correction"]
+    assert callback.buffer_ is None and jo._training_state.epoch_probs is None
+    # ...and training goes on from the kept labels.
+    jo.partial_fit(X, y)
+    assert len(jo.history_) == 4 and jo.soft_labels_.shape == (n, c)

@@ -167,7 +167,13 @@ class LabelCorrection(Callback):
     def on_train_end(self, net, **kwargs):
         if not getattr(self, "active_", False):
             return
-        self.state_.masked_targets = None
+        # The per-epoch outputs are rebuilt by every training call: drop them,
+        # so the fitted (and pickled) model keeps only the labels.
+        state = self.state_
+        state.masked_targets = None
+        state.epoch_probs = None
+        state.batch_indices = []
+        self.buffer_ = self.window_sum_ = None
         window = int(net.correction_window)
         epochs = len(net.history) - self.epochs_begin_
         if self.n_correcting_ == 0:
