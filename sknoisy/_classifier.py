@@ -464,6 +464,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         y_true = to_tensor(y_true, device=self.device)
         state = self.__dict__.get("_training_state")
         if not (training and state is not None and is_indexed(X)):
+            if state is not None and state.recording and is_indexed(X):
+                # skorch's validation pass: its samples get corrected too.
+                index = to_tensor(X[INDEX_KEY], device=self.device)
+                state.record(index, torch.softmax(y_pred.detach(), dim=-1), False)
             return self.criterion_(y_pred, y_true)
         index = to_tensor(X[INDEX_KEY], device=self.device)
         weight = state.weights(index)

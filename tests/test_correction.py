@@ -400,3 +400,21 @@ def test_partial_fit_goes_on_correcting_once_started(flipped_blobs):
     assert all(clf.history[10:, "correcting"])
     assert "heldout_score" not in clf.history[10]
     assert clf.correction_start_ == started
+
+
+def test_validation_split_samples_are_corrected_too(flipped_blobs):
+    from skorch.dataset import ValidSplit
+
+    X, y, y_noisy, flip = flipped_blobs
+    params = {"correction_start": "auto", "max_epochs": 20, "correction_window": 5}
+    whole = jo(**params).fit(X, y_noisy)
+    splitter = ValidSplit(0.25, random_state=0)
+    split = jo(**params, train_split=splitter).fit(X, y_noisy)
+    assert "valid_loss" in split.history[-1]
+    recovery = np.mean(split.corrected_labels_ == y)
+    assert recovery >= np.mean(whole.corrected_labels_ == y) - 0.02
+    # The validation quarter (never trained on) has its flipped labels fixed.
+    _, valid = next(splitter.check_cv(y_noisy).split(X, y_noisy))
+    valid_flips = valid[flip[valid]]
+    assert valid_flips.size > 0
+    assert np.mean(split.corrected_labels_[valid_flips] == y[valid_flips]) > 0.9

@@ -80,7 +80,10 @@ class LabelCorrection(Callback):
         self.window_sum_ = None  # running sum of the buffer (CPU kernels)
         state.epoch_probs = torch.zeros(n, c, device=state.y.device)
         state.batch_indices = []
+        state.valid_indices = []
         self.seen_ = torch.zeros(n, dtype=torch.bool, device=state.y.device)
+        # Samples of training batches (not of a validation split).
+        self.in_training_ = torch.zeros(n, dtype=torch.bool, device=state.y.device)
         self.all_seen_ = False
         self.n_filled_ = 0
         self.agreement_ = []
@@ -108,9 +111,7 @@ class LabelCorrection(Callback):
                 self.heldout_ = torch.as_tensor(
                     np.flatnonzero(mask), device=state.y.device
                 )
-                self.trained_ = torch.as_tensor(
-                    np.flatnonzero(~mask), device=state.y.device
-                )
+                self.heldout_mask_ = torch.as_tensor(mask, device=state.y.device)
                 targets = F.one_hot(state.y, c).float()
                 targets[self.heldout_] = 0.0
                 state.masked_targets = targets.contiguous()
@@ -119,12 +120,16 @@ class LabelCorrection(Callback):
         if not getattr(self, "active_", False):
             return
         state = self.state_
-        if state.batch_indices and not self.all_seen_:
+        if len(self.agreement_) == 0 and state.batch_indices:
+            self.in_training_[torch.cat(state.batch_indices)] = True
+        recorded = state.batch_indices + state.valid_indices
+        if recorded and not self.all_seen_:
             # Mark this epoch's samples once, not per batch; once every sample
             # has been seen (normally after the first epoch) masks are skipped.
-            self.seen_[torch.cat(state.batch_indices)] = True
+            self.seen_[torch.cat(recorded)] = True
             self.all_seen_ = bool(self.seen_.all())
         state.batch_indices = []
+        state.valid_indices = []
         agree = self._store_epoch(state)
         self.agreement_.append(agree)
         epoch = len(net.history)
@@ -155,7 +160,7 @@ class LabelCorrection(Callback):
             net.history.record(
                 "heldout_agreement", float((probs.argmax(1) == given).double().mean())
             )
-            trained = self.trained_
+            trained = torch.nonzero(self.in_training_ & ~self.heldout_mask_)[:, 0]
             p_train = state.epoch_probs[trained].gather(1, state.y[trained, None])
             train_score = float(p_train.double().mean())
             self.train_score_.append(train_score)
@@ -173,6 +178,7 @@ class LabelCorrection(Callback):
         state.masked_targets = None
         state.epoch_probs = None
         state.batch_indices = []
+        state.valid_indices = []
         self.buffer_ = self.window_sum_ = None
         window = int(net.correction_window)
         epochs = len(net.history) - self.epochs_begin_

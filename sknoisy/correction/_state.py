@@ -58,15 +58,22 @@ class TrainingState:
         # stored by sample index from get_loss (no extra inference pass).
         self.epoch_probs = None
         self.batch_indices = []
+        # Samples of skorch's validation split, recorded from its eval pass.
+        self.valid_indices = []
 
     @property
     def recording(self):
         return self.epoch_probs is not None and self.stage == 1
 
-    def record(self, index, probs):
-        """Store a training batch's (detached) softmax outputs by sample index."""
+    def record(self, index, probs, training=True):
+        """Store a batch's (detached) softmax outputs by sample index.
+
+        Training batches and batches of skorch's validation pass (``training``
+        False) are both recorded, so samples of a ``train_split`` are
+        corrected too (from the network's eval-mode outputs).
+        """
         self.epoch_probs[index] = probs.detach().to(self.epoch_probs.dtype)
-        self.batch_indices.append(index)
+        (self.batch_indices if training else self.valid_indices).append(index)
 
     def jo_loss(self, logits, index, y_true, alpha, beta):
         """Joint optimisation loss of a training batch (cross entropy).
