@@ -418,3 +418,26 @@ def test_validation_split_samples_are_corrected_too(flipped_blobs):
     valid_flips = valid[flip[valid]]
     assert valid_flips.size > 0
     assert np.mean(split.corrected_labels_[valid_flips] == y[valid_flips]) > 0.9
+
+
+def test_correction_warning_when_best_weights_are_restored(flipped_blobs):
+    from skorch.callbacks import Checkpoint, EarlyStopping
+
+    X, _, y_noisy, _ = flipped_blobs
+
+    class SavesOnce(Checkpoint):  # saves in epoch 2 only
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("event_cp", len(net.history) == 2)
+
+        def on_train_end(self, net, **kwargs):
+            pass
+
+    params = {"correction_start": 1, "correction_window": 3, "max_epochs": 6}
+    with pytest.warns(CorrectionWarning, match="restores the weights of epoch 2"):
+        jo(**params, callbacks=[("cp", SavesOnce(load_best=True))]).fit(X, y_noisy)
+    stop = EarlyStopping(monitor="train_loss", patience=100, load_best=True)
+    with warnings.catch_warnings():  # the best epoch is the last: no warning
+        warnings.simplefilter("error", CorrectionWarning)
+        clf = jo(**params, callbacks=[("es", stop)]).fit(X, y_noisy)
+    es = dict(clf.callbacks_)["es"]
+    assert es.best_epoch_ == len(clf.history)

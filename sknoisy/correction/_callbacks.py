@@ -205,6 +205,31 @@ class LabelCorrection(Callback):
                 "max_epochs, lower correction_start, or lower correction_window.",
                 CorrectionWarning,
             )
+        if self.n_correcting_:
+            self._check_restored_weights(net)
+
+    @staticmethod
+    def _check_restored_weights(net):
+        """Warn when a callback will restore an earlier epoch's weights."""
+        last = len(net.history)
+        for name, cb in net.callbacks_:
+            if not getattr(cb, "load_best", False):
+                continue
+            if hasattr(cb, "best_epoch_"):  # EarlyStopping
+                best = cb.best_epoch_
+            else:  # Checkpoint: the last epoch that saved
+                key = getattr(cb, "event_name", None) or "event_cp"
+                saved = [i for i, row in enumerate(net.history, 1) if row.get(key)]
+                best = saved[-1] if saved else None
+            if best is None or best == last:  # nothing saved, or the last epoch
+                continue
+            _warn(
+                f"Callback {name!r} (load_best=True) restores the weights of epoch "
+                f"{best} while corrected_labels_ and soft_labels_ are those of "
+                f"epoch {last}: labels and weights are out of step. Monitor a "
+                "score that follows the corrected labels, or set load_best=False.",
+                CorrectionWarning,
+            )
 
     def _kernel(self, func):
         """Compiled CPU kernel for the label state, or None (torch path)."""
