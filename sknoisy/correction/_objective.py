@@ -47,7 +47,7 @@ def jo_regularizers(logits, prior, alpha, beta):
     Examples
     --------
     >>> import torch
-    >>> from sknoisy._correction import jo_regularizers
+    >>> from sknoisy.correction._objective import jo_regularizers
     >>> logits = torch.zeros(4, 2)  # uniform predictions
     >>> prior = torch.tensor([0.5, 0.5])
     >>> round(float(jo_regularizers(logits, prior, 1.0, 1.0)), 4)  # 0 + log(2)
@@ -73,7 +73,7 @@ def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
 
     On CPU (with numba, a dependency) the value and the closed-form gradient
     are computed in one compiled pass and attached to the graph as a single
-    linear term (:mod:`sknoisy._kernels`); elsewhere the objective is built
+    linear term (:mod:`sknoisy.correction._kernels`); elsewhere the objective is built
     from torch operations and differentiated by autograd. Both agree to
     floating-point precision (tested).
 
@@ -100,7 +100,7 @@ def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
     Examples
     --------
     >>> import torch
-    >>> from sknoisy._correction import jo_objective
+    >>> from sknoisy.correction._objective import jo_objective
     >>> logits = torch.zeros(4, 2, requires_grad=True)  # uniform predictions
     >>> target = torch.tensor([0, 1, 0, 1])
     >>> prior = torch.tensor([0.5, 0.5])

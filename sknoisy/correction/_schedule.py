@@ -65,7 +65,7 @@ def early_learning_end(
 
     Examples
     --------
-    >>> from sknoisy._correction import early_learning_end
+    >>> from sknoisy.correction._schedule import early_learning_end
     >>> early_learning_end([0.2, 0.4, 0.5, 0.52, 0.51, 0.5, 0.49, 0.5])
     7
     >>> early_learning_end([0.1, 0.2, 0.3, 0.4, 0.5]) is None
@@ -115,7 +115,7 @@ def holdout_mask(y, fraction, random_state=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sknoisy._correction import holdout_mask
+    >>> from sknoisy.correction._schedule import holdout_mask
     >>> mask = holdout_mask(np.repeat([0, 1], 50), 0.1, random_state=0)
     >>> int(mask.sum()), int(mask[:50].sum())
     (10, 5)

@@ -36,7 +36,7 @@ def pruning_schedule(max_epochs, prune_start=None, prune_every=None):
 
     Examples
     --------
-    >>> from sknoisy._truncation import pruning_schedule
+    >>> from sknoisy.losses._pruning import pruning_schedule
     >>> pruning_schedule(120)
     [40, 50, 60, 70, 80, 90, 100, 110, 120]
     >>> pruning_schedule(30, prune_start=10, prune_every=5)

@@ -1,7 +1,8 @@
 """Label noise that depends on the features: pseudo-label and instance-dependent.
 
-Split from :mod:`sknoisy._noise` (which holds the base class and the
-feature-free injectors); both are re-exported by :mod:`sknoisy.noise`.
+The base class lives in ``sknoisy.noise._base`` and the class-conditional
+injectors in ``sknoisy.noise._class_conditional``; all are re-exported by
+:mod:`sknoisy.noise`.
 """
 
 import numbers

@@ -17,7 +17,7 @@ class Substitution:
 
     Examples
     --------
-    >>> from sknoisy._docstring import Substitution
+    >>> from sknoisy.utils._docstring import Substitution
     >>> @Substitution(seed="random_state : int, default=None")
     ... def f():
     ...     '''Parameters

@@ -30,7 +30,7 @@ def torch_seed(random_state):
 
     Examples
     --------
-    >>> from sknoisy._utils import torch_seed
+    >>> from sknoisy.utils._torch import torch_seed
     >>> torch_seed(3)
     3
     >>> torch_seed(None) is None
