@@ -128,6 +128,18 @@ BAD_INPUTS = [
         "'correction_start'",
     ),
     Case(
+        "clf-correction-holdout-too-large",
+        lambda: fit(label_correction="soft", correction_holdout=0.7),
+        ValueError,
+        "'correction_holdout'",
+    ),
+    Case(
+        "clf-correction-holdout-negative",
+        lambda: fit(label_correction="soft", correction_holdout=-0.1),
+        ValueError,
+        "'correction_holdout'",
+    ),
+    Case(
         "clf-label-correction-with-criterion",
         lambda: fit(label_correction="soft", criterion=torch.nn.CrossEntropyLoss),
         ValueError,
