@@ -225,3 +225,31 @@ def test_pickled_correction_model_keeps_labels_not_outputs():
     # ...and training goes on from the kept labels.
     jo.partial_fit(X, y)
     assert len(jo.history_) == 4 and jo.soft_labels_.shape == (n, c)
+
+
+def test_pickle_after_callbacks_are_replaced():
+    # The notify cache must not keep (and pickle) callbacks that were removed.
+    import threading
+
+    from skorch.callbacks import Callback
+
+    class Unpicklable(Callback):
+        def __init__(self):
+            self.lock = threading.Lock()
+
+        def on_epoch_end(self, net, **kwargs):
+            pass
+
+    X, y = make_blobs(n_samples=60, centers=2, n_features=3, random_state=0)
+    X = X.astype(np.float32)
+    clf = NoisyLabelClassifier(
+        max_epochs=2, random_state=0, callbacks=[("u", Unpicklable())]
+    ).fit(X, y)
+    with pytest.raises((TypeError, AttributeError, pickle.PicklingError)):
+        pickle.dumps(clf)  # the callback itself cannot be pickled
+    clf.set_params(callbacks=[])
+    clf.initialize_callbacks()  # skorch rebuilds callbacks_ from the new list
+    assert "u" not in dict(clf.callbacks_)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(restored.predict_proba(X), clf.predict_proba(X))
+    assert "u" not in dict(restored.callbacks_)

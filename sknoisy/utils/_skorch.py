@@ -12,6 +12,14 @@ from skorch.callbacks import Callback
 class _SkorchMixin:
     """Private slots for skorch's fitted state; hooks only where they act."""
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        # The hook cache holds the callback list it was built from (possibly
+        # replaced since, with callbacks that cannot be pickled); it is
+        # rebuilt on the next notify.
+        state.pop("_hook_cache", None)
+        return state
+
     @property
     def history_(self):
         return self.__dict__.get("_history")
