@@ -7,10 +7,14 @@ injectors for pipelines live in :mod:`sknoisy.noise`, networks in
 :mod:`sknoisy.models`, data loaders in :mod:`sknoisy.datasets`.
 """
 
-from . import augment, correction, datasets, exceptions, losses, models, noise
-from ._classifier import NoisyLabelClassifier
-from .correction import LabelCorrection, LRAnneal
-from .losses._pruning import TruncationPruning
+from .utils._docstring import _survive_stripped_docstrings
+
+_survive_stripped_docstrings()  # before anything imports skorch
+
+from . import augment, correction, datasets, exceptions, losses, models, noise  # noqa: E402
+from ._classifier import NoisyLabelClassifier  # noqa: E402
+from .correction import LabelCorrection, LRAnneal  # noqa: E402
+from .losses._pruning import TruncationPruning  # noqa: E402
 
 __version__ = "0.1.0.dev0"
 

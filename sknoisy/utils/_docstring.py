@@ -38,3 +38,55 @@ class Substitution:
                 doc = doc.replace("{" + name + "}", text)
             obj.__doc__ = doc
         return obj
+
+
+def _source_docstring(path, class_name):
+    """The docstring of ``class_name`` read from the source file ``path``."""
+    import ast
+
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return ast.get_docstring(node, clean=False)
+    return None
+
+
+class _SkorchDocFinder:
+    """One-shot import hook: give ``skorch.net.NeuralNet`` its docstring back.
+
+    skorch builds the docstrings of ``NeuralNetClassifier`` and its siblings
+    from ``NeuralNet.__doc__`` when their modules are imported; under
+    ``python -OO`` that is ``None`` and ``import skorch`` fails. The hook runs
+    ``skorch.net`` as usual, then sets ``NeuralNet.__doc__`` from the source
+    file, which ``-OO`` leaves alone.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "skorch.net":
+            return None
+        import sys
+        from importlib.machinery import PathFinder
+
+        sys.meta_path.remove(self)
+        spec = PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or not spec.origin:
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module):
+            execute(module)
+            net = getattr(module, "NeuralNet", None)
+            if net is not None and net.__doc__ is None:
+                net.__doc__ = _source_docstring(spec.origin, "NeuralNet")
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _survive_stripped_docstrings():
+    """Let ``import skorch`` work under ``python -OO`` (see _SkorchDocFinder)."""
+    import sys
+
+    if sys.flags.optimize >= 2 and "skorch" not in sys.modules:
+        sys.meta_path.insert(0, _SkorchDocFinder())
