@@ -82,8 +82,10 @@ class LabelCorrection(Callback):
         state.batch_indices = []
         state.valid_indices = []
         self.seen_ = torch.zeros(n, dtype=torch.bool, device=state.y.device)
-        # Samples of training batches (not of a validation split).
-        self.in_training_ = torch.zeros(n, dtype=torch.bool, device=state.y.device)
+        # Trained samples scored beside the held-out ones: those of training
+        # batches (not of a validation split) that are not held out; set once,
+        # after the first epoch.
+        self.trained_ = None
         self.all_seen_ = False
         self.n_filled_ = 0
         self.agreement_ = []
@@ -111,7 +113,6 @@ class LabelCorrection(Callback):
                 self.heldout_ = torch.as_tensor(
                     np.flatnonzero(mask), device=state.y.device
                 )
-                self.heldout_mask_ = torch.as_tensor(mask, device=state.y.device)
                 targets = F.one_hot(state.y, c).float()
                 targets[self.heldout_] = 0.0
                 state.masked_targets = targets.contiguous()
@@ -120,8 +121,11 @@ class LabelCorrection(Callback):
         if not getattr(self, "active_", False):
             return
         state = self.state_
-        if len(self.agreement_) == 0 and state.batch_indices:
-            self.in_training_[torch.cat(state.batch_indices)] = True
+        if self.heldout_ is not None and self.trained_ is None and state.batch_indices:
+            trained = torch.zeros_like(self.seen_)
+            trained[torch.cat(state.batch_indices)] = True
+            trained[self.heldout_] = False
+            self.trained_ = torch.nonzero(trained)[:, 0]
         recorded = state.batch_indices + state.valid_indices
         if recorded and not self.all_seen_:
             # Mark this epoch's samples once, not per batch; once every sample
@@ -160,7 +164,7 @@ class LabelCorrection(Callback):
             net.history.record(
                 "heldout_agreement", float((probs.argmax(1) == given).double().mean())
             )
-            trained = torch.nonzero(self.in_training_ & ~self.heldout_mask_)[:, 0]
+            trained = self.trained_
             p_train = state.epoch_probs[trained].gather(1, state.y[trained, None])
             train_score = float(p_train.double().mean())
             self.train_score_.append(train_score)
