@@ -441,3 +441,11 @@ def test_correction_warning_when_best_weights_are_restored(flipped_blobs):
         clf = jo(**params, callbacks=[("es", stop)]).fit(X, y_noisy)
     es = dict(clf.callbacks_)["es"]
     assert es.best_epoch_ == len(clf.history)
+
+
+def test_correction_warning_when_nothing_can_be_held_out():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 3)).astype(np.float32)
+    y = np.arange(6)  # one sample per class
+    with pytest.warns(CorrectionWarning, match="could hold out no label"):
+        jo(correction_start="auto", max_epochs=4, correction_window=2).fit(X, y)

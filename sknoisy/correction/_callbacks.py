@@ -116,6 +116,14 @@ class LabelCorrection(Callback):
                 targets = F.one_hot(state.y, c).float()
                 targets[self.heldout_] = 0.0
                 state.masked_targets = targets.contiguous()
+            else:
+                _warn(
+                    "correction_start='auto' could hold out no label (no class has "
+                    "two samples), so the start is found from the agreement with "
+                    "the training labels, which memorisation keeps raising: set "
+                    "correction_start to an epoch.",
+                    CorrectionWarning,
+                )
 
     def on_epoch_end(self, net, **kwargs):
         if not getattr(self, "active_", False):
