@@ -37,6 +37,9 @@ cases outside it that the rule was not tuned on: wine standardized, digits
 with RobustScaler or QuantileTransformer, a synthetic 5-class
 ``make_classification`` set standardized, and instance-dependent noise
 (``--noises instance``); ``--first-seed`` shifts the seeds;
+The script also runs against an earlier checkout of sknoisy (put it first on
+``PYTHONPATH``), to measure a release before a change.
+
 ``--report FILE [FILE ...]`` prints the tables of saved runs without fitting
 (with ``--rst``, also writes the docs table).
 """
@@ -160,7 +163,11 @@ def run_cell(dataset, noise, rate, seed, cv_folds):
 
     torch.set_num_threads(1)
     from sknoisy import NoisyLabelClassifier
-    from sknoisy.exceptions import CorrectionWarning
+
+    try:
+        from sknoisy.exceptions import CorrectionWarning
+    except ImportError:  # a release before 0.1 had no warning class
+        CorrectionWarning = type("NeverRaised", (Warning,), {})
 
     X_tr, X_te, y_tr, y_te = load(dataset, seed)
     y_noisy = noisy_labels(y_tr, noise, rate, seed, X=X_tr)
@@ -206,7 +213,8 @@ def run_cell(dataset, noise, rate, seed, cv_folds):
             if method == "correction":
                 row["recovery"] = float(np.mean(clf.corrected_labels_ == y_tr))
                 row["f1"] = float(f1_score(flipped, clf.label_issues_))
-                row["start"] = clf.correction_start_
+                correcting = [epoch.get("correcting") for epoch in clf.history_]
+                row["start"] = correcting.index(True) + 1 if any(correcting) else None
                 row["warned"] = [
                     str(w.message)
                     for w in caught
