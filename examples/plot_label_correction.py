@@ -59,8 +59,8 @@ class RecoveryMonitor(Callback):
         self.y_test = y_test
 
     def on_epoch_end(self, net, **kwargs):
-        state = net.__dict__.get("_training_state")
-        if state is not None:
+        state = getattr(net, "label_state_", None)  # the per-sample labels
+        if state is not None and state.corrects:
             labels = net.classes_[state.current_labels().argmax(1).cpu().numpy()]
             net.history.record("label_recovery", float(np.mean(labels == self.y_clean)))
         net.history.record("test_accuracy", float(net.score(self.X_test, self.y_test)))

@@ -38,7 +38,7 @@ class _GatheredTruncationPruning(TruncationPruning):
     def prune(self, net, dataset, state):
         accelerator = net.accelerator
         criterion = net.criterion_
-        device = state.sample_weights.device
+        device = state.weights.device
         net._set_training(False)
         try:
             for Xi, yi in net.get_iterator(dataset, training=False):
@@ -51,8 +51,8 @@ class _GatheredTruncationPruning(TruncationPruning):
                 index = index.to(logits.device)
                 if _n_processes(accelerator) > 1:
                     index, weights = accelerator.gather_for_metrics((index, weights))
-                state.sample_weights[index.to(device)] = weights.to(
-                    device=device, dtype=state.sample_weights.dtype
+                state.weights[index.to(device)] = weights.to(
+                    device=device, dtype=state.weights.dtype
                 )
         finally:
             net._set_training(True)
@@ -215,16 +215,13 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
             else:
                 del own["_criteria"]
 
-    def _ensure_training_state(self, y_enc):
+    def _ensure_training_state(self, y_enc, reset=False):
         # The per-sample state (labels, pruning weights) lives where the
         # accelerator puts the batches, not on ``device`` (None here).
-        device = vars(self)["device"]
-        if device is None:
-            vars(self)["device"] = self.accelerator.device
-        try:
-            return super()._ensure_training_state(y_enc)
-        finally:
-            vars(self)["device"] = device
+        state = self._label_state()
+        if state is not None:
+            state.to(self.accelerator.device)
+        return super()._ensure_training_state(y_enc, reset=reset)
 
     def __setstate__(self, state):
         # skorch loads the tensors onto the CPU when ``device`` is None and
@@ -239,7 +236,7 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
             vars(self)["device"] = None
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        state = self.__dict__.get("_training_state")
+        state = self._label_state()
         if state is not None and is_indexed(X):
             index = to_tensor(X[INDEX_KEY], device=state.y.device)
             X = {**X, INDEX_KEY: index}

@@ -17,12 +17,11 @@ from sklearn.utils.validation import (
 )
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import Dataset
-from skorch.utils import is_dataset, to_tensor
+from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
 from .correction import LabelCorrection, LRAnneal
-from .correction._objective import jo_regularizers
-from .losses import LOSSES, CrossEntropyLoss
+from .losses import LOSSES
 from .losses._pruning import TruncationPruning
 from .utils._data import INDEX_KEY, X_KEY, is_indexed
 from .utils._torch import QuietPrintLog, local_torch_rng, torch_seed
@@ -42,10 +41,24 @@ def _softmax(y_pred):
     return torch.softmax(y_pred, dim=-1)
 
 
+# Parameters the default callbacks are built from.
+_CALLBACK_PARAMS = frozenset(
+    {
+        "label_correction",
+        "correction_start",
+        "correction_window",
+        "correction_holdout",
+        "anneal_lr",
+        "loss",
+        "random_state",
+    }
+)
+
+
 class NoisyLabelClassifier(
+    _LabelStateMixin,
     _LossMixin,
     _ModuleMixin,
-    _LabelStateMixin,
     _InputMixin,
     _SkorchMixin,
     NeuralNetClassifier,
@@ -125,7 +138,11 @@ class NoisyLabelClassifier(
         :class:`sknoisy.LabelCorrection`). An integer starts at
         that epoch and holds nothing out.
     correction_window : int, default=10
-        Number of most recent epochs whose softmax outputs are averaged.
+        Number of most recent epochs whose softmax outputs are averaged:
+        exactly while a sample has at most this many outputs, then as a
+        moving average with the same centre of mass
+        (:func:`sknoisy.correction.window_weight`), so the label state costs
+        one ``n_samples x n_classes`` array whatever the window.
     correction_holdout : float, default=0.1
         With ``correction_start="auto"``: share of each class whose given
         labels are held out until correction starts, in [0, 0.5]. ``0``
@@ -138,8 +155,8 @@ class NoisyLabelClassifier(
         Epochs of the second stage; ``None`` uses ``max_epochs``.
     anneal_lr : bool or "auto", default="auto"
         Multiply the learning rate by 0.1 for the last 20% of the epochs
-        (:class:`sknoisy.LRAnneal`; each training call anneals its own last
-        epochs). ``"auto"`` anneals with ``label_correction`` only:
+        (:class:`sknoisy.LRAnneal`; each run anneals its own last epochs, a
+        call that resumes an interrupted run continues its schedule). ``"auto"`` anneals with ``label_correction`` only:
         labels are corrected at a constant high rate (Tanaka et al.), then the
         network settles on the corrected labels at a low rate. On load_digits
         with 40% flips this raised test accuracy from 0.949 to 0.960 (5 seeds).
@@ -185,7 +202,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             default=None
         Seeds module initialisation, shuffling and dropout (through a local
         fork of torch's generators, so the global state is untouched). The
-        same ``random_state`` gives the same result on CPU.
+        same ``random_state`` gives the same result on CPU. Every epoch's
+        streams are seeded from it and the epoch number, so a run resumed
+        after an interruption (from a pickle, or a skorch ``Checkpoint`` with
+        ``LoadInitState``) ends equal to the uninterrupted one.
     **kwargs
         Prefixed parameters routed by skorch (``module__*``,
         ``optimizer__*``, ``criterion__*``, ``callbacks__*``...).
@@ -196,6 +216,12 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         The trained network.
     criterion_ : torch.nn.Module
         The loss in use.
+    label_state_ : sknoisy.correction.LabelState
+        With ``label_correction`` or ``"truncated_gce"``: the per-sample
+        state of the run (labels, running average, pruning weights), a
+        second skorch criterion. Save it with the others through
+        ``save_params(f_label_state=...)`` or
+        ``Checkpoint(f_label_state="label_state.pt")``.
     classes_ : ndarray of shape (n_classes,)
         The class labels.
     n_features_in_ : int
@@ -383,6 +409,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         if self.initialized_ and (_LOSS_PARAMS | {"loss"}) & set(kwargs):
             self._initialize_criterion(reason="loss parameters changed")
             self._initialize_optimizer()
+        if self.initialized_ and _CALLBACK_PARAMS & set(kwargs):
+            # The callbacks are built from these; they keep no state of a
+            # run (that is in label_state_ and the history), so rebuild them.
+            self.initialize_callbacks()
         return self
 
     def _check_params(self):
@@ -413,7 +443,14 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         if self._loss_prunes():
             callbacks.insert(0, ("truncation_pruning", TruncationPruning()))
         if self.label_correction is not None:
-            callbacks.insert(0, ("label_correction", LabelCorrection()))
+            correction = LabelCorrection(
+                mode=self.label_correction,
+                window=self.correction_window,
+                start=self.correction_start,
+                holdout=self.correction_holdout,
+                random_state=self.random_state,
+            )
+            callbacks.insert(0, ("label_correction", correction))
         anneal = self.anneal_lr
         if isinstance(anneal, str):  # "auto"
             anneal = self.label_correction is not None
@@ -458,33 +495,6 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         # Losses, label correction and probabilities work in float32.
         return y_pred.float()
 
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        if self.criterion is not None:
-            return super().get_loss(y_pred, y_true, X=X, training=training)
-        y_true = to_tensor(y_true, device=self.device)
-        state = self.__dict__.get("_training_state")
-        if not (training and state is not None and is_indexed(X)):
-            if state is not None and state.recording and is_indexed(X):
-                # skorch's validation pass: its samples get corrected too.
-                index = to_tensor(X[INDEX_KEY], device=self.device)
-                state.record(index, torch.softmax(y_pred.detach(), dim=-1), False)
-            return self.criterion_(y_pred, y_true)
-        index = to_tensor(X[INDEX_KEY], device=self.device)
-        weight = state.weights(index)
-        if (
-            state.regularize
-            and weight is None
-            and type(self.criterion_) is CrossEntropyLoss
-        ):
-            return state.jo_loss(y_pred, index, y_true, self.alpha, self.beta)
-        target = state.targets(index, y_true)
-        loss = self.criterion_(y_pred, target, weight=weight)
-        if state.regularize:
-            loss = loss + jo_regularizers(y_pred, state.prior, self.alpha, self.beta)
-        if state.recording:
-            state.record(index, torch.softmax(y_pred.detach(), dim=-1))
-        return loss
-
     def _fit_seed(self):
         seed = torch_seed(self.random_state)
         if seed is None:
@@ -511,11 +521,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         """
         self._check_params()
         X, y_enc = self._validate_fit_data(X, y, reset=True)
-        self.__dict__.pop("_training_state", None)
         with local_torch_rng(torch_seed(self.random_state), self.device):
             if not self.warm_start or not self.initialized_:
                 self.initialize()
-            self._train(X, y_enc, **fit_params)
+            self._train(X, y_enc, reset=True, **fit_params)
         return self
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
@@ -546,8 +555,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             self._train(X, y_enc, **fit_params)
         return self
 
-    def _train(self, X, y_enc, **fit_params):
-        state = self._ensure_training_state(y_enc)
+    def _train(self, X, y_enc, reset=False, **fit_params):
+        state = self._ensure_training_state(y_enc, reset=reset)
+        self._start_call(fit_params.get("epochs") or self.max_epochs)
         # Sample indices travel with X only when per-sample state needs them;
         # otherwise skorch sees exactly what plain skorch would.
         indexed = X if state is None else {X_KEY: X, INDEX_KEY: np.arange(len(X))}

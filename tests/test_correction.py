@@ -210,7 +210,7 @@ def test_heldout_labels_are_not_trained_on_before_the_start(flipped_blobs, monke
     reference = jo(**params).fit(X, y_noisy)
     start = reference.correction_start_
     assert start is not None and start > 2
-    held = dict(reference.callbacks_)["label_correction"].heldout_.numpy()
+    held = np.flatnonzero(reference.label_state_.heldout.numpy())
     assert held.size == round(0.1 * len(X)) or abs(held.size - 0.1 * len(X)) <= 3
     # Same draw, other labels on the held-out samples.
     mask = np.zeros(len(X), dtype=bool)
@@ -317,7 +317,7 @@ def test_composes_with_robust_losses(flipped_blobs, loss):
 def test_prior_options(flipped_blobs, prior):
     X, _, y_noisy, _ = flipped_blobs
     clf = jo(prior=prior, max_epochs=4).fit(X, y_noisy)
-    state_prior = clf._training_state.prior.cpu().numpy()
+    state_prior = clf.label_state_.prior.cpu().numpy()
     assert state_prior.shape == (3,)
     assert state_prior.sum() == pytest.approx(1.0, rel=1e-5)
     if not isinstance(prior, str):
@@ -328,10 +328,12 @@ def test_partial_fit_continues_correction(flipped_blobs):
     X, _, y_noisy, _ = flipped_blobs
     clf = jo(max_epochs=4)
     clf.partial_fit(X, y_noisy)
-    state = clf._training_state
+    state = clf.label_state_
     clf.partial_fit(X, y_noisy)
-    assert clf._training_state is state
+    assert clf.label_state_ is state
     assert len(clf.history) == 8
+    # the running average went on through both calls
+    assert (state.n_averaged.numpy() == 8).all()
 
 
 @pytest.mark.parametrize("soft", [False, True])

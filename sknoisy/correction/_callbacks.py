@@ -1,41 +1,44 @@
 """Joint optimisation of network and labels (Tanaka et al., CVPR 2018).
 
-The label state lives in a :class:`TrainingState` held by the estimator; the
-:class:`LabelCorrection` callback records the softmax of every training
-forward pass by sample index, and at each epoch end replaces the labels by the
-mean of the last ``correction_window`` epochs (soft) or its argmax (hard) once
-correction has started. :func:`jo_regularizers` adds the prior and entropy
-terms to the loss in ``NoisyLabelClassifier.get_loss``.
+The label state lives in a :class:`LabelState` module, the estimator's
+criterion ``label_state_``; ``NoisyLabelClassifier.get_loss`` records the
+softmax of every training forward pass in it by sample index, and the
+:class:`LabelCorrection` callback (which owns the correction's parameters)
+folds each epoch's outputs into a running average of ``correction_window``
+epochs and, once correction has started, replaces the labels by that average
+(soft) or its argmax (hard). Everything it decides is a function of the
+label state and ``net.history``, so a resumed run continues where it stopped.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 from skorch.callbacks import Callback
 
 from ..exceptions import CorrectionWarning, _warn
-from ._kernels import (
-    _store_epoch,
-    _window_update,
-    compiled,
-)
-from ._schedule import _holdout_seed, early_learning_end, holdout_mask
+from ._schedule import _holdout_seed, early_learning_end, holdout_mask, run_plan
+from ._state import CORRECTED, GIVEN, LabelState
 
 
 class LabelCorrection(Callback):
     """Update the training labels from the network's outputs (joint optimisation).
 
     :class:`~sknoisy.NoisyLabelClassifier` adds this callback itself when
-    ``label_correction`` is ``"soft"`` or ``"hard"``; its settings come from
-    the estimator's ``correction_start`` and ``correction_window``.
+    ``label_correction`` is ``"soft"`` or ``"hard"``, built from the
+    estimator's ``label_correction``, ``correction_window``,
+    ``correction_start``, ``correction_holdout`` and ``random_state``. It
+    needs the estimator's label state (``label_state_``); added to a net
+    without one it raises a ``TypeError``.
 
     During every training batch the softmax outputs are stored by sample index
-    (no extra inference pass). At each epoch end they enter a ring buffer of
-    the last ``correction_window`` epochs. Once correction has started, every
-    epoch sets each training sample's label to the buffer mean (``"soft"``)
-    or to the one-hot of its argmax (``"hard"``), as in the official code.
+    (no extra inference pass). At each epoch end they are folded into a
+    running average of the last ``window`` epochs (:func:`window_weight`:
+    their exact mean while a sample has at most ``window`` outputs, then an
+    exponential moving average with the window's centre of mass, so the
+    state is one ``n x C`` array whatever the window). Once correction has
+    started, every epoch sets each training sample's label to that average
+    (``"soft"``) or to the one-hot of its argmax (``"hard"``), as in the
+    official code.
 
     ``correction_start="auto"`` starts at the end of the early-learning phase.
     To find it, the given labels of a stratified random ``correction_holdout``
@@ -66,136 +69,138 @@ class LabelCorrection(Callback):
     over the held-out samples, while the start is searched), ``train_score``
     (that mean probability over the trained samples), ``correcting``
     (bool) and ``n_labels_changed`` (labels whose argmax changed this epoch).
+
+    Parameters
+    ----------
+    mode : {"soft", "hard"}, default="soft"
+        Soft labels (the averaged outputs) or hard ones (their argmax).
+    window : int, default=10
+        Number of epochs averaged.
+    start : "auto" or int, default="auto"
+        Epoch at whose end correction starts, or ``"auto"`` (see above).
+    holdout : float, default=0.1
+        Share of labels held out while ``start="auto"`` searches the start.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the held-out draw.
     """
 
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
-        state = net.__dict__.get("_training_state")
-        self.active_ = state is not None and state.stage == 1
-        if not self.active_:
-            return
-        n, c = len(state.y), state.n_classes
-        window = int(net.correction_window)
-        self.state_ = state
-        self.buffer_ = torch.zeros(window, n, c, device=state.y.device)
-        self.window_sum_ = None  # running sum of the buffer (CPU kernels)
-        state.epoch_probs = torch.zeros(n, c, device=state.y.device)
-        state.batch_indices = []
-        state.valid_indices = []
-        self.seen_ = torch.zeros(n, dtype=torch.bool, device=state.y.device)
-        # Trained samples scored beside the held-out ones: those of training
-        # batches (not of a validation split) that are not held out; set once,
-        # after the first epoch.
-        self.trained_ = None
-        self.all_seen_ = False
-        self.n_filled_ = 0
-        self.agreement_ = []
-        # Argmax of the current labels (the given ones until the first update).
-        self.label_argmax_ = state.current_labels().argmax(1).contiguous()
-        self.epochs_begin_ = len(net.history)
-        planned = net.__dict__.get("_planned_epochs") or net.max_epochs
-        # "auto" starts after half of this call's epochs at the latest.
-        self.latest_start_ = self.epochs_begin_ + max(1, int(planned) // 2)
-        self.n_correcting_ = 0
-        self.heldout_ = None
-        self.heldout_score_ = []
-        self.train_score_ = []
-        start = net.correction_start
-        self.start_epoch_ = None if start == "auto" else int(start)
-        if self.start_epoch_ is None and state.soft_labels is not None:
-            # A later partial_fit of a run whose correction started: go on.
-            self.start_epoch_ = self.epochs_begin_ + 1
-        fraction = getattr(net, "correction_holdout", 0.1)
-        if self.start_epoch_ is None and fraction and state.soft_labels is None:
-            mask = holdout_mask(
-                state.y.cpu().numpy(), fraction, _holdout_seed(net.random_state)
+    def __init__(
+        self, mode="soft", window=10, start="auto", holdout=0.1, random_state=None
+    ):
+        self.mode = mode
+        self.window = window
+        self.start = start
+        self.holdout = holdout
+        self.random_state = random_state
+
+    @staticmethod
+    def _state(net):
+        state = getattr(net, "label_state_", None)
+        if not isinstance(state, LabelState) or not state.corrects:
+            raise TypeError(
+                "LabelCorrection needs the label state of a NoisyLabelClassifier "
+                "with label_correction='soft' or 'hard' (which adds this callback "
+                f"itself); {type(net).__name__} has none."
             )
-            if mask.any():
-                self.heldout_ = torch.as_tensor(
-                    np.flatnonzero(mask), device=state.y.device
-                )
-                targets = F.one_hot(state.y, c).float()
-                targets[self.heldout_] = 0.0
-                state.masked_targets = targets.contiguous()
-            else:
-                _warn(
-                    "correction_start='auto' could hold out no label (no class has "
-                    "two samples), so the start is found from the agreement with "
-                    "the training labels, which memorisation keeps raising: set "
-                    "correction_start to an epoch.",
-                    CorrectionWarning,
-                )
+        return state
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        state = self._state(net)
+        if state.frozen:
+            return
+        state.set_hard(self.mode == "hard")
+        state.begin_recording()
+        if (
+            self.start == "auto"
+            and state._phase == GIVEN
+            and not bool(state.n_averaged.any())
+            and not state.masking
+        ):
+            self._hold_out(state)
+
+    def _hold_out(self, state):
+        if not self.holdout:
+            return
+        mask = holdout_mask(
+            state.y.cpu().numpy(), self.holdout, _holdout_seed(self.random_state)
+        )
+        if mask.any():
+            state.set_heldout(mask)
+        else:
+            _warn(
+                "correction_start='auto' could hold out no label (no class has "
+                "two samples), so the start is found from the agreement with "
+                "the training labels, which memorisation keeps raising: set "
+                "correction_start to an epoch.",
+                CorrectionWarning,
+            )
 
     def on_epoch_end(self, net, **kwargs):
-        if not getattr(self, "active_", False):
+        state = self._state(net)
+        if not state.recording:
             return
-        state = self.state_
-        if self.heldout_ is not None and self.trained_ is None and state.batch_indices:
-            trained = torch.zeros_like(self.seen_)
-            trained[torch.cat(state.batch_indices)] = True
-            trained[self.heldout_] = False
-            self.trained_ = torch.nonzero(trained)[:, 0]
-        recorded = state.batch_indices + state.valid_indices
-        if recorded and not self.all_seen_:
-            # Mark this epoch's samples once, not per batch; once every sample
-            # has been seen (normally after the first epoch) masks are skipped.
-            self.seen_[torch.cat(recorded)] = True
-            self.all_seen_ = bool(self.seen_.all())
-        state.batch_indices = []
-        state.valid_indices = []
-        agree = self._store_epoch(state)
-        self.agreement_.append(agree)
+        if state.masking:
+            self._score_heldout(net, state)
+        agree, _ = state.fold_epoch(int(self.window))
         epoch = len(net.history)
-        if self.start_epoch_ is None:
-            self._search_start(net, state, epoch)
-        correcting = self.start_epoch_ is not None and epoch >= self.start_epoch_
-        if correcting:
-            # Every sample is trained on its (corrected) label from now on.
-            state.masked_targets = None
-            self.n_correcting_ += 1
-        n_changed = self._update_labels(net) if correcting else 0
         net.history.record("label_agreement", agree)
-        net.history.record("correcting", bool(correcting))
+        if state._phase == GIVEN and self._starts(net, epoch):
+            state.set_phase(CORRECTED)  # held-out samples get labels from now on
+        correcting = state._phase == CORRECTED
+        n_changed = state.update_labels() if correcting else 0
+        net.history.record("correcting", correcting)
         net.history.record("n_labels_changed", n_changed)
 
-    def _search_start(self, net, state, epoch):
-        """Score the held-out labels; set ``start_epoch_`` once learning ends."""
-        if self.heldout_ is None:  # nothing held out: the training agreement
-            scores = self.agreement_
-            end = early_learning_end(scores)
-        else:
-            probs = state.epoch_probs[self.heldout_]
-            given = state.y[self.heldout_]
-            p_given = probs.gather(1, given[:, None])[:, 0]
-            score = float(p_given.double().mean())
-            self.heldout_score_.append(score)
-            net.history.record("heldout_score", score)
-            net.history.record(
-                "heldout_agreement", float((probs.argmax(1) == given).double().mean())
+    def _score_heldout(self, net, state):
+        """Record how well the network predicts held-out and trained labels."""
+        probs = state.epoch_probs
+        recorded = state.recorded
+        held = state.heldout & (recorded > 0)
+        trained = ~state.heldout & (recorded == 1)
+        for key, rows in (("heldout", held), ("train", trained)):
+            if not bool(rows.any()):
+                continue
+            p = probs[rows]
+            given = state.y[rows]
+            score = p.gather(1, given[:, None])[:, 0].double().mean()
+            net.history.record(f"{key}_score", float(score))
+            if key == "heldout":
+                agreement = (p.argmax(1) == given).double().mean()
+                net.history.record("heldout_agreement", float(agreement))
+
+    def _starts(self, net, epoch):
+        """Whether correction starts at the end of ``epoch``.
+
+        A function of the history alone, so a resumed run decides as the
+        uninterrupted one would.
+        """
+        if self.start != "auto":
+            return epoch >= int(self.start)
+        begin, end = run_plan(net.history)
+        rows = net.history[begin:]
+        heldout = [row["heldout_score"] for row in rows if "heldout_score" in row]
+        if heldout:
+            trained = [
+                row.get("train_score", np.nan) for row in rows if "heldout_score" in row
+            ]
+            found = early_learning_end(heldout, trained)
+        else:  # nothing held out: the agreement with the training labels
+            found = early_learning_end(
+                [row["label_agreement"] for row in rows if "label_agreement" in row]
             )
-            trained = self.trained_
-            p_train = state.epoch_probs[trained].gather(1, state.y[trained, None])
-            train_score = float(p_train.double().mean())
-            self.train_score_.append(train_score)
-            net.history.record("train_score", train_score)
-            end = early_learning_end(self.heldout_score_, self.train_score_)
-        if end is not None or epoch >= self.latest_start_:
-            self.start_epoch_ = epoch
+        latest = begin + max(1, (end - begin) // 2)
+        return found is not None or epoch >= latest
 
     def on_train_end(self, net, **kwargs):
-        if not getattr(self, "active_", False):
+        state = self._state(net)
+        if not state.recording:
             return
-        # The per-epoch outputs are rebuilt by every training call: drop them,
-        # so the fitted (and pickled) model keeps only the labels.
-        state = self.state_
-        state.masked_targets = None
-        state.epoch_probs = None
-        state.batch_indices = []
-        state.valid_indices = []
-        self.buffer_ = self.window_sum_ = None
-        window = int(net.correction_window)
-        epochs = len(net.history) - self.epochs_begin_
-        if self.n_correcting_ == 0:
-            start = net.correction_start
+        state.end_recording()
+        window = int(self.window)
+        epochs = len(net.history)
+        n_correcting = sum(1 for row in net.history if row.get("correcting"))
+        if n_correcting == 0:
+            start = self.start
             if start == "auto":
                 fix = "raise max_epochs or set correction_start to an earlier epoch"
             else:
@@ -209,15 +214,15 @@ class LabelCorrection(Callback):
                 f"False: {fix}.",
                 CorrectionWarning,
             )
-        elif self.n_correcting_ < window:
+        elif n_correcting < window:
             _warn(
-                f"Label correction ran for only {self.n_correcting_} of "
+                f"Label correction ran for only {n_correcting} of "
                 f"{epochs} epochs, fewer than correction_window={window}, so the "
                 "corrected labels average fewer epochs than asked: raise "
                 "max_epochs, lower correction_start, or lower correction_window.",
                 CorrectionWarning,
             )
-        if self.n_correcting_:
+        if n_correcting:
             self._check_restored_weights(net)
 
     @staticmethod
@@ -242,61 +247,3 @@ class LabelCorrection(Callback):
                 "score that follows the corrected labels, or set load_best=False.",
                 CorrectionWarning,
             )
-
-    def _kernel(self, func):
-        """Compiled CPU kernel for the label state, or None (torch path)."""
-        return compiled(func) if self.buffer_.device.type == "cpu" else None
-
-    def _store_epoch(self, state):
-        """Put the epoch's outputs in the ring buffer; return the agreement."""
-        slot = self.n_filled_ % self.buffer_.shape[0]
-        self.n_filled_ += 1
-        kernel = self._kernel(_store_epoch)
-        if kernel is not None:
-            if self.window_sum_ is None:
-                self.window_sum_ = np.zeros(self.buffer_.shape[1:])
-            agree, counted = kernel(
-                state.epoch_probs.numpy(),
-                self.buffer_.numpy(),
-                self.window_sum_,
-                slot,
-                state.y.numpy(),
-                self.seen_.numpy(),
-                self.all_seen_,
-            )
-            return agree / max(counted, 1)
-        self.buffer_[slot] = state.epoch_probs
-        matches = state.epoch_probs.argmax(1) == state.y
-        if not self.all_seen_:
-            matches = matches[self.seen_]
-        return float(matches.float().mean())
-
-    def _update_labels(self, net):
-        state = self.state_
-        filled = min(self.n_filled_, self.buffer_.shape[0])
-        hard = net.label_correction == "hard"
-        kernel = self._kernel(_window_update)
-        if kernel is not None:
-            if state.soft_labels is None:
-                state.soft_labels = state.current_labels().contiguous()
-            return kernel(
-                self.window_sum_,
-                filled,
-                hard,
-                self.seen_.numpy(),
-                self.all_seen_,
-                self.label_argmax_.numpy(),
-                state.soft_labels.numpy(),
-            )
-        # Rows are means of softmax outputs, so they already sum to one.
-        new = self.buffer_[:filled].mean(dim=0)
-        new_argmax = new.argmax(1)
-        if hard:
-            new = F.one_hot(new_argmax, state.n_classes).to(new.dtype)
-        if not self.all_seen_:  # samples never drawn keep their labels
-            new = torch.where(self.seen_[:, None], new, state.current_labels())
-            new_argmax = torch.where(self.seen_, new_argmax, self.label_argmax_)
-        n_changed = int((new_argmax != self.label_argmax_).sum())
-        state.soft_labels = new
-        self.label_argmax_ = new_argmax
-        return n_changed

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from skorch.utils import to_tensor
 
-from ..losses import get_loss_class
-from ._state import TrainingState
-
-# Top-level estimator parameter -> loss-constructor argument, per loss name.
+from ..losses import CrossEntropyLoss
+from ..utils._data import INDEX_KEY, is_indexed
+from ._objective import jo_objective, jo_regularizers
+from ._state import FROZEN, LabelState
 
 
 def _correction_start(history):
@@ -22,26 +24,87 @@ def _correction_start(history):
 class _LabelStateMixin:
     """Per-sample state (correction, pruning) of NoisyLabelClassifier."""
 
-    def _ensure_training_state(self, y_enc):
-        """Create (or, for ``partial_fit`` on the same samples, keep) the state."""
-        pruning = self._loss_prunes()
-        if not pruning and self.label_correction is None:
-            self.__dict__.pop("_training_state", None)
+    def _uses_label_state(self):
+        return self.label_correction is not None or self._loss_prunes()
+
+    def initialize_criterion(self):
+        """Initialise the loss and, when needed, the label state.
+
+        Label correction and the truncated loss's pruning keep per-sample
+        state; it is a second skorch criterion, ``label_state_``
+        (:class:`~sknoisy.correction.LabelState`), so skorch moves it to the
+        device and saves and loads it (``f_label_state``) like the others.
+        """
+        super().initialize_criterion()
+        if self._uses_label_state():
+            if "label_state" not in self._criteria:  # else fit resets it
+                self.label_state_ = LabelState()
+        elif "label_state" in self._criteria:
+            del self.label_state_
+        return self
+
+    def torch_compile(self, module, name):
+        # The label state is bookkeeping, not a computation to compile.
+        if name == "label_state":
+            return module
+        return super().torch_compile(module, name)
+
+    def _label_state(self):
+        """The label state, or None when this configuration has none."""
+        if "label_state" not in self._criteria:
             return None
-        state = self.__dict__.get("_training_state")
-        if state is not None and len(state.y) == len(y_enc) and state.stage == 1:
-            if bool((state.y.cpu().numpy() == y_enc).all()):
-                return state
+        return self.label_state_
+
+    def _ensure_training_state(self, y_enc, reset=False):
+        """Reset the state for a new run, or keep it to continue one.
+
+        ``partial_fit`` on the same samples continues the run (the state
+        matches the labels); anything else starts afresh.
+        """
+        state = self._label_state()
+        if state is None:
+            return None
+        if not reset and state.matches(y_enc) and not state.frozen:
+            return state
         prior = None
         if self.label_correction is not None:
-            prior = torch.as_tensor(
-                self._class_prior(y_enc), dtype=torch.float32, device=self.device
-            )
-        state = TrainingState(
-            y_enc, self._n_classes, self.device, prior=prior, with_weights=pruning
+            prior = self._class_prior(y_enc)
+        return state.reset(
+            y_enc,
+            self._n_classes,
+            prior=prior,
+            with_weights=self._loss_prunes(),
+            hard=self.label_correction == "hard",
         )
-        self._training_state = state
-        return state
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        state = self._label_state() if is_indexed(X) else None
+        if state is None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        y_true = to_tensor(y_true, device=self.device)
+        index = to_tensor(X[INDEX_KEY], device=self.device)
+        if not training:
+            if state.recording:
+                # skorch's validation pass: its samples get corrected too.
+                state.record(index, torch.softmax(y_pred.detach(), dim=-1), False)
+            return self.criterion_(y_pred, y_true)
+        target = state.targets(index, y_true)
+        if state.frozen:  # stage-2 refit: cross entropy on the fixed labels
+            return F.cross_entropy(y_pred, target)
+        weight = state.sample_weights(index)
+        if not state.regularize:
+            return self.criterion_(y_pred, target, weight=weight)
+        if weight is None and type(self.criterion_) is CrossEntropyLoss:
+            loss, probs = jo_objective(
+                y_pred, target, state.prior, self.alpha, self.beta, return_probs=True
+            )
+        else:
+            loss = self.criterion_(y_pred, target, weight=weight)
+            loss = loss + jo_regularizers(y_pred, state.prior, self.alpha, self.beta)
+            probs = torch.softmax(y_pred.detach(), dim=-1)
+        if state.recording:
+            state.record(index, probs)
+        return loss
 
     def _class_prior(self, y_enc):
         c = self._n_classes
@@ -64,29 +127,23 @@ class _LabelStateMixin:
         return prior / prior.sum()
 
     def _refit_on_corrected(self, state, indexed, y_enc, **fit_params):
-        """Stage 2 of joint optimisation: fresh module, CE on the labels."""
-        state.stage = 2
+        """Stage 2 of joint optimisation: fresh module, CE on the labels.
+
+        The label state is frozen (its labels become fixed targets of a plain
+        cross entropy, no prior or entropy term, no recording), a fresh module
+        and optimizer are initialised, and skorch's own ``partial_fit`` trains
+        them (as a new run, so the learning-rate anneal restarts).
+        """
+        state.set_phase(FROZEN)
         self._initialize_module(reason="refit on corrected labels")
-        criterion = self.criterion_
-        self.criterion_ = get_loss_class("ce")()
         self._initialize_optimizer()
-        self._planned_epochs = self.refit_epochs or self.max_epochs
-        try:
-            self.notify("on_train_begin", X=indexed, y=y_enc)
-            self.fit_loop(
-                indexed,
-                y_enc,
-                epochs=self.refit_epochs or self.max_epochs,
-                **fit_params,
-            )
-            self.notify("on_train_end", X=indexed, y=y_enc)
-        finally:
-            self.criterion_ = criterion
-            self.__dict__.pop("_planned_epochs", None)
+        epochs = self.refit_epochs or self.max_epochs
+        self._start_call(epochs)
+        super().partial_fit(indexed, y_enc, **{**fit_params, "epochs": epochs})
 
     def _set_state_attributes(self, state, y_enc):
-        if state.sample_weights is not None:
-            self.pruning_weights_ = state.sample_weights.cpu().numpy().copy()
+        if state.prunes:
+            self.pruning_weights_ = state.weights.cpu().numpy().copy()
         if self.label_correction is not None:
             soft = state.current_labels().cpu().numpy().astype(np.float64)
             corrected = soft.argmax(axis=1)

@@ -138,21 +138,68 @@ def _holdout_seed(random_state):
     return None if seed is None else (seed + 104729) % (2**31 - 1)
 
 
+def run_plan(history, epochs=None):
+    """First and last epoch of the training run that the history is in.
+
+    :class:`~sknoisy.NoisyLabelClassifier` records, in every epoch's row, the
+    epoch count before its run (``plan_begin``) and at its planned end
+    (``plan_end``). A call that resumes an interrupted run (``partial_fit``
+    after a ``KeyboardInterrupt``, or :class:`skorch.callbacks.LoadInitState`)
+    keeps the plan of that run; a call after a run has ended plans a new one.
+    Schedules that depend on the run's length (the latest start of label
+    correction, the learning-rate anneal) read it here, so a resumed run
+    continues them rather than restarting them.
+
+    Parameters
+    ----------
+    history : skorch.History
+        The net's history; its last row is the current epoch.
+    epochs : int, default=None
+        Planned epochs when the history records no plan (a plain skorch
+        net): the run is then taken to begin at the first epoch.
+
+    Returns
+    -------
+    begin, end : int
+        Epochs finished before the run, and at its planned end.
+
+    Examples
+    --------
+    >>> from skorch.history import History
+    >>> from sknoisy.correction._schedule import run_plan
+    >>> history = History()
+    >>> history.new_epoch()
+    >>> history.record("plan_begin", 0)
+    >>> history.record("plan_end", 30)
+    >>> run_plan(history)
+    (0, 30)
+    """
+    row = history[-1] if len(history) else {}
+    begin, end = row.get("plan_begin"), row.get("plan_end")
+    if begin is None or end is None:
+        return 0, int(epochs if epochs is not None else len(history))
+    return int(begin), int(end)
+
+
 class LRAnneal(Callback):
-    """Multiply the learning rate by ``factor`` for the last part of training.
+    """Multiply the learning rate by ``factor`` for the last part of a run.
 
     Used by :class:`~sknoisy.NoisyLabelClassifier` (``anneal_lr``): labels
     are corrected at a constant high rate, then the network settles on them at
-    a low rate. Each training call (``fit``, ``partial_fit``, the refit stage)
-    anneals its own last ``1 - at`` fraction of epochs and restores the rate
-    at its end. The rate of every epoch is recorded in the history as ``lr``.
+    a low rate. Each run (``fit``, a ``partial_fit`` that does not resume an
+    interrupted run, the refit stage; see :func:`run_plan`) anneals its own
+    last ``1 - at`` fraction of epochs; the rate is restored at the end of
+    every call. The rate of every epoch is recorded in the history as ``lr``.
+    The base rate is kept in each optimizer parameter group as
+    ``initial_lr`` (as torch's schedulers do), so it is saved and restored
+    with the optimizer's state.
 
     Parameters
     ----------
     factor : float, default=0.1
         Multiplier of the learning rate.
     at : float, default=0.8
-        Fraction of the call's epochs after which the rate is lowered.
+        Fraction of the run's epochs after which the rate is lowered.
     """
 
     def __init__(self, factor=0.1, at=0.8):
@@ -160,18 +207,23 @@ class LRAnneal(Callback):
         self.at = at
 
     def on_train_begin(self, net, **kwargs):
-        self.start_ = len(net.history)
-        epochs = net.__dict__.get("_planned_epochs") or net.max_epochs
-        self.milestone_ = max(1, round(self.at * epochs))
-        self.base_lrs_ = [g["lr"] for g in net.optimizer_.param_groups]
+        self.begin_ = len(net.history)
+        for group in net.optimizer_.param_groups:
+            group["initial_lr"] = group["lr"]
 
     def on_epoch_begin(self, net, **kwargs):
-        done = len(net.history) - 1 - self.start_  # epochs finished in this call
-        scale = self.factor if done >= self.milestone_ else 1.0
-        for group, base in zip(net.optimizer_.param_groups, self.base_lrs_):
+        begin, end = run_plan(net.history, self.begin_ + net.max_epochs)
+        if "plan_begin" not in net.history[-1]:
+            begin = self.begin_
+        done = len(net.history) - 1 - begin  # epochs finished in this run
+        milestone = max(1, round(self.at * (end - begin)))
+        scale = self.factor if done >= milestone else 1.0
+        for group in net.optimizer_.param_groups:
+            base = group.setdefault("initial_lr", group["lr"])
             group["lr"] = base * scale
         net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
 
     def on_train_end(self, net, **kwargs):
-        for group, base in zip(net.optimizer_.param_groups, self.base_lrs_):
-            group["lr"] = base
+        for group in net.optimizer_.param_groups:
+            if "initial_lr" in group:
+                group["lr"] = group["initial_lr"]

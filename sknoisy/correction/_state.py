@@ -1,138 +1,270 @@
-"""Per-sample label state of one fit: targets, weights, recording."""
+"""Per-sample label state of a fit, owned by one ``nn.Module``."""
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from ._kernels import (
-    FLOATS,
-    NO_HARD,
-    empty_rows,
-    fused_kernel,
-    jo_loss_fused,
-)
-from ._objective import jo_objective
+__all__ = ["LabelState", "window_weight"]
+
+# Phases of the label state (the ``phase`` buffer).
+GIVEN, CORRECTED, FROZEN = 0, 1, 2
+
+_BUFFERS = {
+    # name: dtype; every buffer has one row per training sample except prior.
+    "y": torch.long,  # encoded given labels
+    "prior": torch.float32,  # class prior of the joint optimisation
+    "average": torch.float32,  # window average of the softmax outputs
+    "n_averaged": torch.int32,  # epochs averaged into each row
+    "label_argmax": torch.long,  # argmax of the current labels
+    "heldout": torch.bool,  # labels held out while the start is searched
+    "weights": torch.float32,  # pruning weights of the truncated loss
+}
 
 
-class TrainingState:
-    """Per-sample state of one fit: current targets, sample weights, stage.
+def window_weight(n_averaged, window):
+    """Weight of an epoch's output in the running average of ``window`` epochs.
+
+    While a sample has at most ``window`` outputs the running average is their
+    plain mean (weight ``1 / n``), which equals the paper's mean of the last
+    ``window`` epochs exactly. Afterwards it is an exponential moving average
+    with the window's centre of mass (weight ``2 / (window + 1)``: the mean
+    age of the averaged outputs is ``(window - 1) / 2`` epochs, as for the
+    window), which needs one ``n x C`` array instead of ``window`` of them.
 
     Parameters
     ----------
-    y : ndarray of shape (n_samples,)
-        Encoded given labels.
-    n_classes : int
-        Number of classes.
-    device : str or torch.device
-        Where the state tensors live.
-    prior : torch.Tensor of shape (n_classes,) or None
-        Class prior of the joint optimisation; ``None`` disables its
-        regularisers.
-    with_weights : bool
-        Allocate per-sample weights (truncated loss).
+    n_averaged : torch.Tensor of int
+        Number of outputs averaged so far, this epoch's included (>= 1).
+    window : int
+        The window length.
+
+    Returns
+    -------
+    weight : torch.Tensor of float32
+        Same shape as ``n_averaged``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknoisy.correction._state import window_weight
+    >>> window_weight(torch.tensor([1, 2, 10, 11, 50]), 10)
+    tensor([1.0000, 0.5000, 0.1000, 0.1818, 0.1818])
+    """
+    n = n_averaged.to(torch.float32)
+    ema = 2.0 / (window + 1.0)
+    return torch.where(n <= window, 1.0 / n, torch.full_like(n, ema))
+
+
+class LabelState(nn.Module):
+    """Per-sample state of a fit: given and corrected labels, pruning weights.
+
+    :class:`~sknoisy.NoisyLabelClassifier` registers one as its criterion
+    ``label_state_`` (a skorch criterion: skorch moves it to the device,
+    saves it with ``save_params(f_label_state=...)`` and
+    ``Checkpoint(f_label_state=...)``, and loads it back with
+    ``weights_only=True``). Everything that must survive a checkpoint is a
+    buffer; the per-epoch record of the network's outputs is not (it is
+    folded into ``average`` at every epoch end and dropped after training).
+
+    Memory: ``average`` and, while training, ``epoch_probs`` hold ``n x C``
+    float32 each; the rest is one or a few values per sample.
+
+    Phases (buffer ``phase``): 0, the given labels are the targets (held-out
+    labels masked while the start of correction is searched); 1, the
+    corrected labels are (correction running); 2, frozen: the corrected
+    labels are fixed targets of a plain cross entropy (stage-2 refit).
     """
 
-    def __init__(self, y, n_classes, device, prior=None, with_weights=False):
-        self.y = torch.as_tensor(y, dtype=torch.long, device=device)
-        self.n_classes = n_classes
-        self.prior = prior
-        # The fused CPU kernel (None: torch operations; see jo_loss).
-        self._kernel = None
-        if prior is not None:
-            if self.y.device.type == "cpu":
-                self._kernel = fused_kernel()
-                self._no_rows = empty_rows(n_classes)
-            self._prior64 = prior.cpu().double().numpy()
-            self._log_prior64 = np.log(self._prior64)
-        self.soft_labels = None  # None: the given labels are the targets
-        # While the start is searched with held-out labels: the given labels
-        # as one-hot rows, zero for held-out samples (no label signal).
-        self.masked_targets = None
-        self.sample_weights = (
-            torch.ones(len(y), device=device) if with_weights else None
+    def __init__(self):
+        super().__init__()
+        for name, dtype in _BUFFERS.items():
+            self.register_buffer(name, torch.empty(0, dtype=dtype))
+        self.register_buffer("phase", torch.tensor(GIVEN))
+        self.register_buffer("hard", torch.tensor(False))
+        self._sync()
+        self.epoch_probs = None  # (n, C) outputs of the current epoch
+        self.recorded = None  # (n,) int8: 1 training batch, 2 validation pass
+
+    # ------------------------------------------------------------------ setup
+    def reset(self, y, n_classes, prior=None, with_weights=False, hard=False):
+        """Start a new run on encoded labels ``y`` (keeps the device)."""
+        device = self.phase.device
+        y = torch.as_tensor(y, dtype=torch.long, device=device)
+        n = len(y)
+        self.y = y
+        self.prior = (
+            torch.empty(0, device=device)
+            if prior is None
+            else torch.as_tensor(prior, dtype=torch.float32, device=device)
         )
-        self.stage = 1
-        # Filled by LabelCorrection: the softmax of each training forward pass,
-        # stored by sample index from get_loss (no extra inference pass).
-        self.epoch_probs = None
-        self.batch_indices = []
-        # Samples of skorch's validation split, recorded from its eval pass.
-        self.valid_indices = []
+        self.average = (
+            F.one_hot(y, n_classes).float()
+            if prior is not None
+            else torch.empty(0, device=device)
+        )
+        self.n_averaged = torch.zeros(n, dtype=torch.int32, device=device)
+        self.label_argmax = y.clone()
+        self.heldout = torch.zeros(n, dtype=torch.bool, device=device)
+        self.weights = (
+            torch.ones(n, device=device)
+            if with_weights
+            else torch.empty(0, device=device)
+        )
+        self.hard = torch.tensor(bool(hard), device=device)
+        self.set_phase(GIVEN)
+        self._sync()
+        self.epoch_probs = self.recorded = None
+        return self
+
+    def matches(self, y):
+        """Whether this state belongs to the (encoded) labels ``y``."""
+        y = torch.as_tensor(y, dtype=torch.long)
+        return len(self.y) == len(y) and bool((self.y.cpu() == y).all())
+
+    def set_phase(self, phase):
+        self.phase.fill_(phase)
+        self._sync()
+
+    def set_hard(self, hard):
+        self.hard.fill_(bool(hard))
+        self._sync()
+
+    def set_heldout(self, mask):
+        """Hold out the labels of ``mask`` until correction starts."""
+        self.heldout = torch.as_tensor(mask, dtype=torch.bool, device=self.y.device)
+        self._sync()
+
+    def _sync(self):
+        # Python copies of the flags read per batch (no device sync there).
+        self._phase = int(self.phase)
+        self._hard = bool(self.hard)
+        self._masking = bool(self.heldout.any()) if self.heldout.numel() else False
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # The buffers are sized by the training set: take the saved sizes.
+        for name, buf in list(self._buffers.items()):
+            saved = state_dict.get(prefix + name)
+            if saved is not None and saved.shape != buf.shape:
+                self._buffers[name] = torch.empty(
+                    saved.shape, dtype=saved.dtype, device=buf.device
+                )
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        self._sync()
+
+    # ----------------------------------------------------------- properties
+    @property
+    def n_classes(self):
+        return int(self.prior.shape[0]) if self.corrects else None
 
     @property
-    def recording(self):
-        return self.epoch_probs is not None and self.stage == 1
+    def corrects(self):
+        """Whether the labels are corrected (joint optimisation)."""
+        return self.prior.numel() > 0
 
-    def record(self, index, probs, training=True):
-        """Store a batch's (detached) softmax outputs by sample index.
+    @property
+    def prunes(self):
+        return self.weights.numel() > 0
 
-        Training batches and batches of skorch's validation pass (``training``
-        False) are both recorded, so samples of a ``train_split`` are
-        corrected too (from the network's eval-mode outputs).
-        """
-        self.epoch_probs[index] = probs.detach().to(self.epoch_probs.dtype)
-        (self.batch_indices if training else self.valid_indices).append(index)
+    @property
+    def frozen(self):
+        return self._phase == FROZEN
 
-    def jo_loss(self, logits, index, y_true, alpha, beta):
-        """Joint optimisation loss of a training batch (cross entropy).
-
-        Looks up the batch's current targets and, while recording, stores its
-        softmax outputs; on CPU all of it happens in the fused kernel.
-        """
-        record = self.epoch_probs if self.stage == 1 else None
-        kernel = self._kernel
-        # On CPU (the state's device) with numba: fused, unless the logits are
-        # not a float matrix in a graph (checked inline: this runs per batch).
-        if (
-            kernel is not None
-            and logits.requires_grad
-            and logits.dtype in FLOATS
-            and logits.ndim == 2
-        ):
-            soft = self.soft_labels
-            if soft is None:
-                soft = self.masked_targets
-            no_rows = self._no_rows
-            loss = jo_loss_fused(
-                logits,
-                y_true.numpy() if soft is None else NO_HARD,
-                no_rows if soft is None else soft.numpy(),
-                index.numpy(),
-                no_rows if record is None else record.numpy(),
-                self._prior64,
-                self._log_prior64,
-                alpha,
-                beta,
-                kernel,
-            )
-            if record is not None:
-                self.batch_indices.append(index)
-            return loss
-        target = self.targets(index, y_true)
-        loss, probs = jo_objective(logits, target, self.prior, alpha, beta, True)
-        if record is not None:
-            self.record(index, probs)
-        return loss
+    @property
+    def correcting(self):
+        return self._phase == CORRECTED
 
     @property
     def regularize(self):
-        return self.prior is not None and self.stage == 1
+        """Whether the prior and entropy terms enter the loss."""
+        return self.corrects and self._phase != FROZEN
 
+    @property
+    def recording(self):
+        return self.epoch_probs is not None and self._phase != FROZEN
+
+    # ------------------------------------------------------------- per batch
     def targets(self, index, y_true):
-        if self.soft_labels is None:
-            if self.masked_targets is not None:
-                return self.masked_targets[index]
+        """Training targets of a batch: class indices or (B, C) rows."""
+        if self._phase == GIVEN:
+            if self._masking:
+                keep = ~self.heldout[index]
+                return F.one_hot(y_true, self.prior.shape[0]).float() * keep[:, None]
             return y_true
-        return self.soft_labels[index]
+        if self._hard:
+            return self.label_argmax[index]
+        return self.average[index]
 
-    def weights(self, index):
-        if self.sample_weights is None or self.stage != 1:
+    @property
+    def masking(self):
+        """Whether held-out labels are masked (start of correction searched)."""
+        return self._masking and self._phase == GIVEN
+
+    def sample_weights(self, index):
+        if not self.prunes or self._phase == FROZEN:
             return None
-        return self.sample_weights[index]
+        return self.weights[index]
+
+    def record(self, index, probs, training=True):
+        """Store a batch's softmax outputs by sample index."""
+        self.epoch_probs[index] = probs.detach().to(torch.float32)
+        self.recorded[index] = 1 if training else 2
+
+    # -------------------------------------------------------------- per epoch
+    def begin_recording(self):
+        n, c = self.average.shape
+        device = self.average.device
+        self.epoch_probs = torch.zeros(n, c, device=device)
+        self.recorded = torch.zeros(n, dtype=torch.int8, device=device)
+
+    def end_recording(self):
+        self.epoch_probs = self.recorded = None
+
+    def fold_epoch(self, window):
+        """Fold the epoch's outputs into the running average.
+
+        Only samples recorded this epoch are updated. Returns the training
+        agreement (share of recorded outputs whose argmax is the given label)
+        and the recorded rows (a slice when all were recorded).
+        """
+        recorded = self.recorded
+        probs = self.epoch_probs
+        if bool(recorded.all()):
+            rows = slice(None)
+            self.n_averaged += 1
+            n = self.n_averaged
+            agree = float((probs.argmax(1) == self.y).float().mean())
+            # average += w * (probs - average), in place (no n x C temporary)
+            probs.sub_(self.average).mul_(window_weight(n, window)[:, None])
+            self.average.add_(probs)
+        else:
+            rows = torch.nonzero(recorded)[:, 0]
+            if len(rows) == 0:
+                return float("nan"), rows
+            self.n_averaged[rows] += 1
+            sub = probs[rows]
+            agree = float((sub.argmax(1) == self.y[rows]).float().mean())
+            w = window_weight(self.n_averaged[rows], window)[:, None]
+            self.average[rows] += w * (sub - self.average[rows])
+        self.recorded.zero_()
+        return agree, rows
+
+    def update_labels(self):
+        """Take the running average as the labels; return how many changed."""
+        new_argmax = self.average.argmax(1)
+        # Samples never recorded keep their labels.
+        new_argmax = torch.where(self.n_averaged > 0, new_argmax, self.label_argmax)
+        n_changed = int((new_argmax != self.label_argmax).sum())
+        self.label_argmax = new_argmax
+        return n_changed
 
     def current_labels(self):
-        if self.soft_labels is None:
-            return F.one_hot(self.y, self.n_classes).float()
-        return self.soft_labels
+        """Current labels as (n, C) float rows (one-hot when hard)."""
+        c = self.prior.shape[0]
+        if self._phase == GIVEN:
+            return F.one_hot(self.y, c).float()
+        if self._hard:
+            return F.one_hot(self.label_argmax, c).float()
+        # Rows never recorded still hold their one-hot given label.
+        return self.average

@@ -62,8 +62,14 @@ class TruncationPruning(Callback):
     """
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
-        state = net.__dict__.get("_training_state")
-        if state is None or state.stage != 1 or dataset_train is None:
+        state = getattr(net, "label_state_", None)
+        if state is None or not getattr(state, "prunes", False):
+            raise TypeError(
+                "TruncationPruning needs the label state of a NoisyLabelClassifier "
+                "with loss='truncated_gce' (which adds this callback itself); "
+                f"{type(net).__name__} has none."
+            )
+        if state.frozen or dataset_train is None:
             return
         epoch = len(net.history)
         if epoch not in pruning_schedule(
@@ -71,13 +77,13 @@ class TruncationPruning(Callback):
         ):
             return
         self.prune(net, dataset_train, state)
-        net.history.record("n_pruned", int((state.sample_weights == 0).sum()))
+        net.history.record("n_pruned", int((state.weights == 0).sum()))
 
     @torch.no_grad()
     def prune(self, net, dataset, state):
-        """Set ``state.sample_weights`` from one eval-mode pass over ``dataset``."""
+        """Set ``state.weights`` from one eval-mode pass over ``dataset``."""
         criterion = net.criterion_
-        weights = state.sample_weights.clone()
+        weights = state.weights.clone()
         net._set_training(False)
         for Xi, yi in net.get_iterator(dataset, training=False):
             index = to_tensor(Xi[INDEX_KEY], device=net.device)
@@ -96,4 +102,4 @@ class TruncationPruning(Callback):
                 stacklevel=2,
             )
             return
-        state.sample_weights = weights
+        state.weights.copy_(weights)

@@ -6,6 +6,8 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
+from ._torch import torch_seed
+
 # Top-level estimator parameter -> loss-constructor argument, per loss name.
 
 
@@ -65,12 +67,46 @@ class _SkorchMixin:
         hooked = [
             cb
             for _, cb in callbacks
-            if noop is None
-            or method_name in vars(cb)
-            or getattr(type(cb), method_name, None) is not noop
+            if cb is not None
+            and (
+                noop is None
+                or method_name in vars(cb)
+                or getattr(type(cb), method_name, None) is not noop
+            )
         ]
         cache[method_name] = (callbacks, len(callbacks), hooked)
         return hooked
+
+    def on_epoch_begin(self, net, **kwargs):
+        """Open the epoch's history row, record the run plan, seed the epoch.
+
+        The row gets ``plan_begin`` and ``plan_end`` (see
+        :func:`~sknoisy.correction.run_plan`); with a ``random_state`` the
+        epoch's random streams (shuffling, dropout, augmentation) are seeded
+        from it and the epoch number, so a run resumed after an interruption
+        draws what the uninterrupted run would have drawn.
+        """
+        super().on_epoch_begin(net, **kwargs)
+        history = self.history
+        done = len(history) - 1
+        previous = history[-2] if done else {}
+        begin, end = previous.get("plan_begin"), previous.get("plan_end")
+        if end is None or done >= end:  # a new run: this call's epochs
+            begin, end = done, done + max(1, self.epochs_left_)
+        history.record("plan_begin", begin)
+        history.record("plan_end", end)
+        self.epochs_left_ -= 1
+        seed = torch_seed(self.random_state)
+        if seed is not None:
+            seed = (seed + 7919 * (done + 1)) % (2**31 - 1)
+            torch.random.default_generator.manual_seed(seed)
+            device = torch.device(self.device or "cpu")
+            if device.type == "cuda" and torch.cuda.is_available():
+                torch.cuda.manual_seed(seed)
+
+    def _start_call(self, epochs):
+        """Epochs this training call will run (for the run plan)."""
+        self.epochs_left_ = int(epochs)
 
     def _set_training(self, training=True):
         # skorch calls this for every batch, and Module.train() re-assigns the
