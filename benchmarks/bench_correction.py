@@ -13,7 +13,7 @@ true label; cleanlab does not correct labels), F1 of the detected label issues
 against the true flip mask, and fit time of correction relative to plain
 training with the same epochs and learning rate. The timing runs
 ``--timing-pairs`` interleaved pairs of fits on one split (CPU time of each
-fit, after one warm-up fit of each that also loads numba's compiled kernels)
+fit, after one warm-up fit of each)
 and reports the median and quartiles of the per-pair ratios.
 
 Part 2, MNIST-1D (generated locally) with a small 1-D CNN at 20/40/60% flips:
@@ -112,7 +112,7 @@ def time_correction(pairs, rate=0.4):
         NoisyLabelClassifier(**params, **extra).fit(X_tr, y_noisy)
         return time.process_time() - start
 
-    fit(), fit(label_correction="soft")  # warm-up (numba kernels, caches)
+    fit(), fit(label_correction="soft")  # warm-up (caches)
     ratios, times = [], {"ce": [], "jo": []}
     for i in range(pairs):
         order = ("ce", "jo") if i % 2 else ("jo", "ce")

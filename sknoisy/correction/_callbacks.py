@@ -153,20 +153,17 @@ class LabelCorrection(Callback):
 
     def _score_heldout(self, net, state):
         """Record how well the network predicts held-out and trained labels."""
-        probs = state.epoch_probs
-        recorded = state.recorded
+        probs, recorded, y = state.epoch_probs, state.recorded, state.y
+        # per-sample values first: no copy of the (n, C) outputs
+        p_given = probs.gather(1, y[:, None])[:, 0].double()
+        hits = (probs.argmax(1) == y).double()
         held = state.heldout & (recorded > 0)
         trained = ~state.heldout & (recorded == 1)
-        for key, rows in (("heldout", held), ("train", trained)):
-            if not bool(rows.any()):
-                continue
-            p = probs[rows]
-            given = state.y[rows]
-            score = p.gather(1, given[:, None])[:, 0].double().mean()
-            net.history.record(f"{key}_score", float(score))
-            if key == "heldout":
-                agreement = (p.argmax(1) == given).double().mean()
-                net.history.record("heldout_agreement", float(agreement))
+        if bool(held.any()):
+            net.history.record("heldout_score", float(p_given[held].mean()))
+            net.history.record("heldout_agreement", float(hits[held].mean()))
+        if bool(trained.any()):
+            net.history.record("train_score", float(p_given[trained].mean()))
 
     def _starts(self, net, epoch):
         """Whether correction starts at the end of ``epoch``.

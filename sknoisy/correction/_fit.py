@@ -8,9 +8,26 @@ import torch.nn.functional as F
 from skorch.utils import to_tensor
 
 from ..losses import CrossEntropyLoss
+from ..losses._pruning import TruncationPruning
 from ..utils._data import INDEX_KEY, is_indexed
+from ..utils._torch import QuietPrintLog
+from ._callbacks import LabelCorrection
 from ._objective import jo_objective, jo_regularizers
+from ._schedule import LRAnneal
 from ._state import FROZEN, LabelState
+
+# Parameters the default callbacks are built from.
+_CALLBACK_PARAMS = frozenset(
+    {
+        "label_correction",
+        "correction_start",
+        "correction_window",
+        "correction_holdout",
+        "anneal_lr",
+        "loss",
+        "random_state",
+    }
+)
 
 
 def _correction_start(history):
@@ -23,6 +40,30 @@ def _correction_start(history):
 
 class _LabelStateMixin:
     """Per-sample state (correction, pruning) of NoisyLabelClassifier."""
+
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            (name, QuietPrintLog() if name == "print_log" else cb)
+            for name, cb in super()._default_callbacks
+        ]
+        if self._loss_prunes():
+            callbacks.insert(0, ("truncation_pruning", TruncationPruning()))
+        if self.label_correction is not None:
+            correction = LabelCorrection(
+                mode=self.label_correction,
+                window=self.correction_window,
+                start=self.correction_start,
+                holdout=self.correction_holdout,
+                random_state=self.random_state,
+            )
+            callbacks.insert(0, ("label_correction", correction))
+        anneal = self.anneal_lr
+        if isinstance(anneal, str):  # "auto"
+            anneal = self.label_correction is not None
+        if anneal is True:
+            callbacks.insert(0, ("lr_anneal", LRAnneal(factor=0.1, at=0.8)))
+        return callbacks
 
     def _uses_label_state(self):
         return self.label_correction is not None or self._loss_prunes()
@@ -145,7 +186,7 @@ class _LabelStateMixin:
         if state.prunes:
             self.pruning_weights_ = state.weights.cpu().numpy().copy()
         if self.label_correction is not None:
-            soft = state.current_labels().cpu().numpy().astype(np.float64)
+            soft = state.current_labels().cpu().numpy().copy()
             corrected = soft.argmax(axis=1)
             self.soft_labels_ = soft
             self.corrected_labels_ = self.classes_[corrected]

@@ -23,6 +23,12 @@ _BUFFERS = {
 }
 
 
+def _one_hot(y, n_classes):
+    """float32 one-hot rows, without F.one_hot's int64 (n, C) intermediate."""
+    rows = torch.zeros(len(y), n_classes, device=y.device)
+    return rows.scatter_(1, y[:, None], 1.0)
+
+
 def window_weight(n_averaged, window):
     """Weight of an epoch's output in the running average of ``window`` epochs.
 
@@ -100,7 +106,7 @@ class LabelState(nn.Module):
             else torch.as_tensor(prior, dtype=torch.float32, device=device)
         )
         self.average = (
-            F.one_hot(y, n_classes).float()
+            _one_hot(y, n_classes)
             if prior is not None
             else torch.empty(0, device=device)
         )
@@ -263,8 +269,8 @@ class LabelState(nn.Module):
         """Current labels as (n, C) float rows (one-hot when hard)."""
         c = self.prior.shape[0]
         if self._phase == GIVEN:
-            return F.one_hot(self.y, c).float()
+            return _one_hot(self.y, c)
         if self._hard:
-            return F.one_hot(self.label_argmax, c).float()
+            return _one_hot(self.label_argmax, c)
         # Rows never recorded still hold their one-hot given label.
         return self.average
