@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -37,6 +38,16 @@ from .utils._validation import _InputMixin
 
 def _softmax(y_pred):
     return torch.softmax(y_pred, dim=-1)
+
+
+#: Parameters stored by skorch's NeuralNetClassifier constructor.
+_SKORCH_INIT_PARAMS = frozenset(
+    (
+        set(inspect.signature(NeuralNet.__init__).parameters)
+        | set(inspect.signature(NeuralNetClassifier.__init__).parameters)
+    )
+    - {"self", "args", "kwargs"}
+)
 
 
 class NoisyLabelClassifier(
@@ -351,22 +362,16 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         **kwargs,
     ):
         # No work here (scikit-learn convention): store the parameters as
-        # given. ``vars().update`` bypasses skorch's ``__setattr__``, which
-        # would refuse an ``nn.Module`` instance as ``module``.
+        # given. sknoisy's own parameters are set first, then skorch's
+        # constructor stores its own ones (and its fitted slots).
         params = dict(locals())
         for name in ("self", "kwargs", "__class__"):
             params.pop(name, None)
-        kwargs = dict(kwargs)
-        self._check_deprecated_params(**kwargs)
-        history = kwargs.pop("history", None)
-        initialized = kwargs.pop("initialized_", False)
-        virtual_params = kwargs.pop("virtual_params_", {})
-        vars(self).update(params)
-        vars(self).update(kwargs)
-        self._params_to_validate = set(kwargs)
-        self._history = history
-        self._initialized = initialized
-        self._virtual_params = virtual_params
+        for name in set(params) - _SKORCH_INIT_PARAMS:
+            setattr(self, name, params[name])
+        super().__init__(
+            **{name: params[name] for name in _SKORCH_INIT_PARAMS}, **kwargs
+        )
 
     # ------------------------------------------------------------------
     # scikit-learn plumbing

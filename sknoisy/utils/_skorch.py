@@ -12,7 +12,7 @@ from ._torch import torch_seed
 
 
 class _SkorchMixin:
-    """Private slots for skorch's fitted state; hooks only where they act."""
+    """skorch's hooks, called only where they act; the run plan per epoch."""
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -21,30 +21,6 @@ class _SkorchMixin:
         # rebuilt on the next notify.
         state.pop("_hook_cache", None)
         return state
-
-    @property
-    def history_(self):
-        return self.__dict__.get("_history")
-
-    @history_.setter
-    def history_(self, value):
-        self.__dict__["_history"] = value
-
-    @property
-    def initialized_(self):
-        return self.__dict__.get("_initialized", False)
-
-    @initialized_.setter
-    def initialized_(self, value):
-        self.__dict__["_initialized"] = value
-
-    @property
-    def virtual_params_(self):
-        return self.__dict__.setdefault("_virtual_params", {})
-
-    @virtual_params_.setter
-    def virtual_params_(self, value):
-        self.__dict__["_virtual_params"] = value
 
     def notify(self, method_name, **cb_kwargs):
         # skorch calls every callback's hook for every batch, and most hooks
