@@ -13,7 +13,7 @@ _survive_stripped_docstrings()  # before anything imports skorch
 
 from . import augment, correction, datasets, exceptions, losses, models, noise  # noqa: E402
 from ._classifier import NoisyLabelClassifier  # noqa: E402
-from .correction import LabelCorrection, LRAnneal  # noqa: E402
+from .correction import LabelCorrection, LRAnneal, find_label_issues  # noqa: E402
 from .losses._pruning import TruncationPruning  # noqa: E402
 
 __version__ = "0.1.0.dev0"
@@ -23,6 +23,7 @@ __all__ = [
     "LabelCorrection",
     "LRAnneal",
     "TruncationPruning",
+    "find_label_issues",
     "augment",
     "correction",
     "datasets",

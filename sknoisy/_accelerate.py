@@ -215,13 +215,13 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
             else:
                 del own["_criteria"]
 
-    def _ensure_training_state(self, y_enc, reset=False):
+    def _ensure_training_state(self, y_enc, reset=False, weights=None):
         # The per-sample state (labels, pruning weights) lives where the
         # accelerator puts the batches, not on ``device`` (None here).
         state = self._label_state()
         if state is not None:
             state.to(self.accelerator.device)
-        return super()._ensure_training_state(y_enc, reset=reset)
+        return super()._ensure_training_state(y_enc, reset=reset, weights=weights)
 
     def __setstate__(self, state):
         # skorch loads the tensors onto the CPU when ``device`` is None and

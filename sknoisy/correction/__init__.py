@@ -9,7 +9,15 @@ See :ref:`label_correction`.
 """
 
 from ._callbacks import LabelCorrection
+from ._issues import find_label_issues
 from ._schedule import LRAnneal, run_plan
 from ._state import LabelState, window_weight
 
-__all__ = ["LabelCorrection", "LRAnneal", "LabelState", "run_plan", "window_weight"]
+__all__ = [
+    "LabelCorrection",
+    "LRAnneal",
+    "LabelState",
+    "find_label_issues",
+    "run_plan",
+    "window_weight",
+]

@@ -96,7 +96,7 @@ class _LabelStateMixin:
             return None
         return self.label_state_
 
-    def _ensure_training_state(self, y_enc, reset=False):
+    def _ensure_training_state(self, y_enc, reset=False, weights=None):
         """Reset the state for a new run, or keep it to continue one.
 
         ``partial_fit`` on the same samples continues the run (the state
@@ -109,7 +109,7 @@ class _LabelStateMixin:
             return state
         prior = None
         if self.label_correction is not None:
-            prior = self._class_prior(y_enc)
+            prior = self._class_prior(y_enc, weights)
         return state.reset(
             y_enc,
             self._n_classes,
@@ -119,20 +119,32 @@ class _LabelStateMixin:
         )
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        state = self._label_state() if is_indexed(X) else None
-        if state is None:
+        state = self._label_state()
+        weighted = (
+            getattr(self, "_sample_weight", None) is not None
+            or getattr(self, "_class_weight", None) is not None
+        )
+        if not is_indexed(X) or (state is None and not weighted):
             return super().get_loss(y_pred, y_true, X=X, training=training)
         y_true = to_tensor(y_true, device=self.device)
         index = to_tensor(X[INDEX_KEY], device=self.device)
         if not training:
-            if state.recording:
+            if state is not None and state.recording:
                 # skorch's validation pass: its samples get corrected too.
                 state.record(index, torch.softmax(y_pred.detach(), dim=-1), False)
             return self.criterion_(y_pred, y_true)
+        if state is None:  # weights only
+            weight = self._batch_weight(index, y_true)
+            return self.criterion_(y_pred, y_true, weight=weight)
         target = state.targets(index, y_true)
+        weight = self._batch_weight(index, target) if weighted else None
         if state.frozen:  # stage-2 refit: cross entropy on the fixed labels
-            return F.cross_entropy(y_pred, target)
-        weight = state.sample_weights(index)
+            if weight is None:
+                return F.cross_entropy(y_pred, target)
+            return (F.cross_entropy(y_pred, target, reduction="none") * weight).mean()
+        pruning = state.sample_weights(index)
+        if pruning is not None:
+            weight = pruning if weight is None else weight * pruning
         if not state.regularize:
             return self.criterion_(y_pred, target, weight=weight)
         if weight is None and type(self.criterion_) is CrossEntropyLoss:
@@ -147,12 +159,13 @@ class _LabelStateMixin:
             state.record(index, probs)
         return loss
 
-    def _class_prior(self, y_enc):
+    def _class_prior(self, y_enc, weights=None):
         c = self._n_classes
         if isinstance(self.prior, str) and self.prior == "uniform":
             prior = np.full(c, 1.0 / c)
-        elif isinstance(self.prior, str):  # "empirical"
-            prior = np.bincount(y_enc, minlength=c) / len(y_enc)
+        elif isinstance(self.prior, str):  # "empirical", weighted like the loss
+            prior = np.bincount(y_enc, weights=weights, minlength=c)
+            prior = prior / prior.sum()
         else:
             prior = np.asarray(self.prior, dtype=float).ravel()
             if prior.shape != (c,) or not np.all(np.isfinite(prior)):
@@ -182,7 +195,7 @@ class _LabelStateMixin:
         self._start_call(epochs)
         super().partial_fit(indexed, y_enc, **{**fit_params, "epochs": epochs})
 
-    def _set_state_attributes(self, state, y_enc):
+    def _set_state_attributes(self, state, y_enc, X=None, y=None):
         if state.prunes:
             self.pruning_weights_ = state.weights.cpu().numpy().copy()
         if self.label_correction is not None:
@@ -192,3 +205,4 @@ class _LabelStateMixin:
             self.corrected_labels_ = self.classes_[corrected]
             self.label_issues_ = corrected != y_enc
             self.correction_start_ = _correction_start(self.history_)
+            self._set_issue_attributes(state, y_enc, X, y)

@@ -18,6 +18,7 @@ _BUFFERS = {
     "average": torch.float32,  # window average of the softmax outputs
     "n_averaged": torch.int32,  # epochs averaged into each row
     "label_argmax": torch.long,  # argmax of the current labels
+    "predicted": torch.long,  # the network's latest prediction (argmax)
     "heldout": torch.bool,  # labels held out while the start is searched
     "weights": torch.float32,  # pruning weights of the truncated loss
 }
@@ -112,6 +113,7 @@ class LabelState(nn.Module):
         )
         self.n_averaged = torch.zeros(n, dtype=torch.int32, device=device)
         self.label_argmax = y.clone()
+        self.predicted = y.clone()
         self.heldout = torch.zeros(n, dtype=torch.bool, device=device)
         self.weights = (
             torch.ones(n, device=device)
@@ -240,7 +242,8 @@ class LabelState(nn.Module):
             rows = slice(None)
             self.n_averaged += 1
             n = self.n_averaged
-            agree = float((probs.argmax(1) == self.y).float().mean())
+            self.predicted = probs.argmax(1)
+            agree = float((self.predicted == self.y).float().mean())
             # average += w * (probs - average), in place (no n x C temporary)
             probs.sub_(self.average).mul_(window_weight(n, window)[:, None])
             self.average.add_(probs)
@@ -250,7 +253,8 @@ class LabelState(nn.Module):
                 return float("nan"), rows
             self.n_averaged[rows] += 1
             sub = probs[rows]
-            agree = float((sub.argmax(1) == self.y[rows]).float().mean())
+            self.predicted[rows] = sub.argmax(1)
+            agree = float((self.predicted[rows] == self.y[rows]).float().mean())
             w = window_weight(self.n_averaged[rows], window)[:, None]
             self.average[rows] += w * (sub - self.average[rows])
         self.recorded.zero_()
@@ -264,6 +268,13 @@ class LabelState(nn.Module):
         n_changed = int((new_argmax != self.label_argmax).sum())
         self.label_argmax = new_argmax
         return n_changed
+
+    def label_quality(self):
+        """Probability of each given label under the averaged outputs, (n,).
+
+        Rows never recorded hold their one-hot given label (quality 1).
+        """
+        return self.average.gather(1, self.y[:, None])[:, 0]
 
     def current_labels(self):
         """Current labels as (n, C) float rows (one-hot when hard)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
+from skorch import NeuralNet
 from skorch.callbacks import Callback
 
 from ._torch import torch_seed
@@ -21,6 +23,31 @@ class _SkorchMixin:
         # rebuilt on the next notify.
         state.pop("_hook_cache", None)
         return state
+
+    def _get_param_names(self):
+        return [
+            key
+            for key in self.__dict__
+            if not key.endswith("_") and not key.startswith("_")
+        ]
+
+    def __repr__(self):
+        # scikit-learn's repr (the parameters that differ from their
+        # defaults) instead of skorch's "[uninitialized](module=None,)";
+        # an initialised net adds skorch's view of its modules.
+        text = BaseEstimator.__repr__(self)
+        if self.initialized_:
+            text += (
+                "[initialized]" + NeuralNet.__repr__(self).split("[initialized]")[-1]
+            )
+        return text
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.non_deterministic = False
+        return tags
 
     def notify(self, method_name, **cb_kwargs):
         # skorch calls every callback's hook for every batch, and most hooks
