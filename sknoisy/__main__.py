@@ -1,8 +1,10 @@
 """Command line interface: ``sknoisy benchmark`` (or ``python -m sknoisy benchmark``).
 
-The work is done by :func:`sknoisy.benchmark.run_benchmark`; this module only
-parses arguments, reports bad ones the argparse way (exit status 2) and prints
-the result table.
+The work is done by :func:`sknoisy.benchmark.run_benchmark` (built-in data
+sets, injected noise) and by ``sknoisy.benchmark._userrun.run_data_file`` (a
+user's file whose labels are already noisy); this module only parses
+arguments, reports bad ones and bad files the argparse way (exit status 2) and
+prints the result tables.
 """
 
 from __future__ import annotations
@@ -21,8 +23,33 @@ from .benchmark._runner import (
     check_benchmark_config,
     run_benchmark,
 )
+from .benchmark._userdata import DataFileError, is_data_file
 
 __all__ = ["main"]
+
+DESCRIPTION = """\
+Train a set of methods and compare them.
+
+Built-in data sets (digits, mnist1d, cifar10): noise is injected into the
+training split at every rate and seed, and every method is scored on the
+clean test labels.
+
+Your own data file (.csv, .npz, or a pair of .npy files), whose labels are
+already noisy: no noise is injected. Every method is scored on a held-out,
+stratified split of the given labels; the methods that correct labels
+(jo_soft, jo_hard, cleanlab) report how many training labels they find wrong
+and a histogram of label quality, and label_issues.csv lists the samples,
+lowest label quality first. Accuracy on clean labels needs clean labels and is
+not reported then.
+"""
+
+EPILOG = """\
+examples:
+  sknoisy benchmark --rates 0.4 --seeds 0
+  sknoisy benchmark --dataset data.csv --target label --methods ce gce jo_soft
+  sknoisy benchmark --dataset data.npz            # arrays X (2-D) and y
+  sknoisy benchmark --dataset X.npy --target y.npy
+"""
 
 
 def _split(convert, what):
@@ -38,8 +65,8 @@ def _split(convert, what):
     return parse
 
 
-def _flat(values):
-    return [v for group in values for v in group]
+def _flat(values, default):
+    return list(default) if values is None else [v for group in values for v in group]
 
 
 def build_parser():
@@ -55,64 +82,190 @@ def build_parser():
     commands.required = True
     bench = commands.add_parser(
         "benchmark",
-        help="train methods on a data set with injected label noise",
-        description=(
-            "Train every method at every noise rate and seed (noise on the "
-            "training split only, scored on clean test labels); print a table "
-            "and write runs.csv, results.json, table.txt and accuracy.png."
-        ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="compare methods on a built-in data set or on your own noisy data",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    bench.add_argument("--dataset", default="digits", help=", ".join(DATASETS))
-    bench.add_argument(
+    data = bench.add_argument_group("data")
+    data.add_argument(
+        "--dataset",
+        default="digits",
+        metavar="NAME|FILE",
+        help=f"{', '.join(DATASETS)}, or a data file: FILE.csv (with --target "
+        "COLUMN), FILE.npz (arrays X and y) or X.npy (with --target y.npy) "
+        "(default: digits)",
+    )
+    data.add_argument(
+        "--target",
+        metavar="COLUMN|FILE",
+        help="data files: the label column of a .csv file, or the labels .npy "
+        "file that goes with a features .npy file",
+    )
+    data.add_argument(
+        "--test-size",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="data files: share of the samples held out (stratified) to score "
+        "the methods on the given labels; 0 holds none out (default: 0.2)",
+    )
+    data.add_argument(
         "--data-dir",
         default=None,
-        help="cifar10: folder holding cifar-10-batches-py/; mnist1d: cache folder",
+        metavar="DIR",
+        help="cifar10: folder holding cifar-10-batches-py/ (required); mnist1d: "
+        "cache folder (default: none)",
     )
-    bench.add_argument("--noise", default="symmetric", help=", ".join(NOISE_KINDS))
-    bench.add_argument(
-        "--rates",
-        nargs="+",
-        type=_split(float, "rate"),
-        default=[list(DEFAULT_RATES)],
-        metavar="RATE",
-        help="noise rates in [0, 1] (space or comma separated)",
-    )
-    bench.add_argument(
-        "--methods",
-        nargs="+",
-        type=_split(str, "method"),
-        default=[list(DEFAULT_METHODS)],
-        metavar="METHOD",
-        help="methods, any of: " + ", ".join(METHODS),
-    )
-    bench.add_argument(
-        "--seeds",
-        nargs="+",
-        type=_split(int, "seed"),
-        default=[list(DEFAULT_SEEDS)],
-        metavar="SEED",
-        help="seeds of the noise and the networks",
-    )
-    bench.add_argument("--max-epochs", type=int, default=50, help="epochs per run")
-    bench.add_argument("--device", default="cpu", help="cpu or cuda")
-    bench.add_argument(
-        "--n-jobs", type=int, default=1, help="parallel runs (joblib; -1: all cores)"
-    )
-    bench.add_argument(
+    data.add_argument(
         "--n-train",
         type=int,
         default=None,
-        help="use a stratified subset of this many training samples",
+        metavar="N",
+        help="train on a stratified subset of N training samples (default: all)",
     )
-    bench.add_argument(
-        "--output", default="benchmark_results", help="folder for the result files"
+    noise = bench.add_argument_group("injected noise (built-in data sets only)")
+    noise.add_argument(
+        "--noise",
+        default=None,
+        metavar="KIND",
+        help=f"{', '.join(NOISE_KINDS)} (default: symmetric)",
     )
-    bench.add_argument(
-        "--no-progress", action="store_true", help="hide the progress bar"
+    noise.add_argument(
+        "--rates",
+        nargs="+",
+        type=_split(float, "rate"),
+        default=None,
+        metavar="RATE",
+        help="noise rates in [0, 1], space or comma separated (default: "
+        f"{' '.join(f'{r:g}' for r in DEFAULT_RATES)})",
     )
+    runs = bench.add_argument_group("methods and training")
+    runs.add_argument(
+        "--methods",
+        nargs="+",
+        type=_split(str, "method"),
+        default=None,
+        metavar="METHOD",
+        help=f"any of {', '.join(METHODS)}; cleanlab with a data file when "
+        f"cleanlab is installed (default: {' '.join(DEFAULT_METHODS)})",
+    )
+    runs.add_argument(
+        "--seeds",
+        nargs="+",
+        type=_split(int, "seed"),
+        default=None,
+        metavar="SEED",
+        help="seeds of the noise and the networks "
+        f"(default: {' '.join(map(str, DEFAULT_SEEDS))})",
+    )
+    runs.add_argument(
+        "--max-epochs",
+        type=int,
+        default=50,
+        metavar="N",
+        help="epochs per run (default: 50)",
+    )
+    runs.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    runs.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="runs in parallel (joblib; -1: all cores) (default: 1)",
+    )
+    out = bench.add_argument_group("output")
+    out.add_argument(
+        "--output",
+        default="benchmark_results",
+        metavar="DIR",
+        help="folder for the result files (default: benchmark_results)",
+    )
+    out.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     bench.set_defaults(subparser=bench)
     return parser
+
+
+def _main_builtin(args):
+    if args.target is not None or args.test_size is not None:
+        option = "--target" if args.target is not None else "--test-size"
+        args.subparser.error(
+            f"{option} is for data files; {args.dataset!r} is a built-in data set"
+        )
+    settings = {
+        "noise": "symmetric" if args.noise is None else args.noise,
+        "rates": _flat(args.rates, DEFAULT_RATES),
+        "methods": _flat(args.methods, DEFAULT_METHODS),
+        "seeds": _flat(args.seeds, DEFAULT_SEEDS),
+        "max_epochs": args.max_epochs,
+        "device": args.device,
+        "n_jobs": args.n_jobs,
+        "data_dir": args.data_dir,
+        "n_train": args.n_train,
+    }
+    if "cleanlab" in settings["methods"]:
+        args.subparser.error(
+            "method 'cleanlab' runs on data files only (--dataset FILE)"
+        )
+    try:
+        check_benchmark_config(args.dataset, **settings)
+    except ValueError as exc:
+        args.subparser.error(str(exc))
+    results = run_benchmark(
+        args.dataset, **settings, output=args.output, progress=not args.no_progress
+    )
+    print(format_table(results))
+    print(f"Wrote runs.csv, results.json, table.txt and accuracy.png to {args.output}")
+    return 0
+
+
+def _main_data_file(args):
+    from .benchmark._userreport import format_report
+    from .benchmark._userrun import DEFAULT_TEST_SIZE, _check_settings, run_data_file
+
+    given = [
+        option
+        for option, value in (
+            ("--noise", args.noise),
+            ("--rates", args.rates),
+            ("--data-dir", args.data_dir),
+        )
+        if value is not None
+    ]
+    if given:
+        args.subparser.error(
+            f"{' and '.join(given)}: a data file's labels are used as given; "
+            "--noise, --rates and --data-dir are for the built-in data sets"
+        )
+    settings = {
+        "methods": _flat(args.methods, DEFAULT_METHODS),
+        "seeds": _flat(args.seeds, DEFAULT_SEEDS),
+        "max_epochs": args.max_epochs,
+        "device": args.device,
+        "n_jobs": args.n_jobs,
+        "test_size": DEFAULT_TEST_SIZE if args.test_size is None else args.test_size,
+        "n_train": args.n_train,
+    }
+    try:
+        _check_settings(**settings)
+    except ValueError as exc:
+        args.subparser.error(str(exc))
+    try:  # the file is read and split before anything is trained
+        report = run_data_file(
+            args.dataset,
+            args.target,
+            **settings,
+            output=args.output,
+            progress=not args.no_progress,
+        )
+    except DataFileError as exc:
+        args.subparser.error(str(exc))
+    print(format_report(report))
+    files = "runs.csv, results.json and report.txt"
+    if any(r["label_quality"] is not None for r in report["runs"]):
+        files = "runs.csv, results.json, report.txt and label_issues.csv"
+    print(f"Wrote {files} to {args.output}")
+    return 0
 
 
 def main(argv=None):
@@ -126,32 +279,14 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success. Bad arguments exit with status 2 and a message
-        (:class:`SystemExit`, as argparse does).
+        0 on success. Bad arguments and data files that cannot be used exit
+        with status 2 and a message (:class:`SystemExit`, as argparse does).
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = {
-        "noise": args.noise,
-        "rates": _flat(args.rates),
-        "methods": _flat(args.methods),
-        "seeds": _flat(args.seeds),
-        "max_epochs": args.max_epochs,
-        "device": args.device,
-        "n_jobs": args.n_jobs,
-        "data_dir": args.data_dir,
-        "n_train": args.n_train,
-    }
-    try:
-        check_benchmark_config(args.dataset, **settings)
-    except ValueError as exc:
-        args.subparser.error(str(exc))
-    results = run_benchmark(
-        args.dataset, **settings, output=args.output, progress=not args.no_progress
-    )
-    print(format_table(results))
-    print(f"Wrote runs.csv, results.json, table.txt and accuracy.png to {args.output}")
-    return 0
+    if is_data_file(args.dataset):
+        return _main_data_file(args)
+    return _main_builtin(args)
 
 
 if __name__ == "__main__":

@@ -212,6 +212,7 @@ def test_cli_main_writes_files(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "digits, symmetric noise: test accuracy" in printed
     assert "jo_hard" in printed and "rate 0.4" in printed
+    assert "±" not in printed and "one seed" in printed  # one seed: no spread
     assert {p.name for p in out.iterdir()} == {
         "runs.csv",
         "results.json",

@@ -112,16 +112,20 @@ def _rst_table(header, rows):
 def _recovery_cell(s):
     """Label recovery, marked when some runs' correction did not run fully."""
     warned = s.get("n_correction_warnings", 0)
+    n = s["n_seeds"] - warned
     if not warned:
-        return _cell(s["label_recovery_mean"], s["label_recovery_std"])
+        return _cell(s["label_recovery_mean"], s["label_recovery_std"], n)
     if warned == s["n_seeds"]:
         return "not corrected !"
-    cell = _cell(s["label_recovery_mean"], s["label_recovery_std"])
+    cell = _cell(s["label_recovery_mean"], s["label_recovery_std"], n)
     return f"{cell} ! ({warned}/{s['n_seeds']} left out)"
 
 
-def _cell(mean, std):
-    return "n/a" if mean is None else f"{mean:.3f} ± {std:.3f}"
+def _cell(mean, std, n=2):
+    """``mean ± std`` over ``n`` runs; the mean alone for one run."""
+    if mean is None:
+        return "n/a"
+    return f"{mean:.3f}" if n < 2 else f"{mean:.3f} ± {std:.3f}"
 
 
 def format_table(summary_or_results):
@@ -162,7 +166,9 @@ def format_table(summary_or_results):
                 row.append(
                     ""
                     if s is None
-                    else _cell(s["test_accuracy_mean"], s["test_accuracy_std"])
+                    else _cell(
+                        s["test_accuracy_mean"], s["test_accuracy_std"], s["n_seeds"]
+                    )
                 )
             rows.append([*row, f"{np.mean(fits):.2f}"])
         realized = []
@@ -172,9 +178,8 @@ def format_table(summary_or_results):
             ]
             realized.append(f"{np.mean(values):.3f}")
         rows.append(["(realized noise)", *realized, ""])
-        title = (
-            f"{dataset}, {noise} noise: test accuracy on clean test labels, "
-            f"mean ± std over {n_seeds} seed{'s' if n_seeds > 1 else ''}"
+        title = f"{dataset}, {noise} noise: test accuracy on clean test labels, " + (
+            f"mean ± std over {n_seeds} seeds" if n_seeds > 1 else "one seed"
         )
         blocks.append(title + "\n\n" + _rst_table(header, rows))
         correcting = [

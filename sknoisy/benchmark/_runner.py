@@ -227,7 +227,11 @@ def check_benchmark_config(
 
     Raises ValueError with a message naming the bad setting.
     """
-    dataset = _check_choice(dataset, DATASETS, "dataset")
+    if not isinstance(dataset, str) or dataset not in DATASETS:
+        raise ValueError(
+            f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}, or "
+            "a .csv, .npz or .npy data file"
+        )
     noise = _check_choice(noise, NOISE_KINDS, "noise")
     if not _is_int(max_epochs) or max_epochs < 1:
         raise ValueError(f"max_epochs must be an int >= 1, got {max_epochs!r}")
