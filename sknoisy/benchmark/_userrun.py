@@ -182,10 +182,9 @@ def _fit_one(task, data, device, n_threads):
                 else:  # pass the others on
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             predict = clf.predict
-            if hasattr(clf, "soft_labels_"):
-                # The probability of the given label under the corrected labels.
-                given = np.searchsorted(clf.classes_, y_tr)
-                quality = clf.soft_labels_[np.arange(len(y_tr)), given].astype(float)
+            if hasattr(clf, "label_quality_"):
+                # The probability of the given label under the averaged outputs.
+                quality = clf.label_quality_
                 corrected, issues = clf.corrected_labels_, clf.label_issues_
                 started = clf.correction_start_ is not None
         fit_seconds = time.perf_counter() - start
