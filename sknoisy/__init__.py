@@ -4,14 +4,24 @@ The estimator :class:`NoisyLabelClassifier` wraps a PyTorch network through
 skorch, takes a robust loss by name (:mod:`sknoisy.losses`) and can correct the
 training labels while it learns (:class:`LabelCorrection`). Label-noise
 injectors for pipelines live in :mod:`sknoisy.noise`, networks in
-:mod:`sknoisy.models`, data loaders in :mod:`sknoisy.datasets`.
+:mod:`sknoisy.models`, data loaders in :mod:`sknoisy.datasets`, calibration
+metrics in :mod:`sknoisy.metrics`.
 """
 
 from .utils._docstring import _survive_stripped_docstrings
 
 _survive_stripped_docstrings()  # before anything imports skorch
 
-from . import augment, correction, datasets, exceptions, losses, models, noise  # noqa: E402
+from . import (  # noqa: E402
+    augment,
+    correction,
+    datasets,
+    exceptions,
+    losses,
+    metrics,
+    models,
+    noise,
+)
 from ._classifier import NoisyLabelClassifier  # noqa: E402
 from .correction import LabelCorrection, LRAnneal, find_label_issues  # noqa: E402
 from .losses._pruning import TruncationPruning  # noqa: E402
@@ -29,6 +39,7 @@ __all__ = [
     "datasets",
     "exceptions",
     "losses",
+    "metrics",
     "models",
     "noise",
     "__version__",

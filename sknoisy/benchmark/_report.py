@@ -30,10 +30,22 @@ RESULT_FIELDS = (
     "n_test",
     "noise_rate",
     "test_accuracy",
+    "ece",
+    "nll",
+    "brier",
+    "confidence",
     "label_recovery",
     "noisy_label_recovery",
     "fit_seconds",
     "correction_warning",
+)
+
+# Calibration metrics of the runs: key, name in the tables.
+CALIBRATION_METRICS = (
+    ("ece", "ECE"),
+    ("nll", "NLL"),
+    ("brier", "Brier"),
+    ("confidence", "confidence"),
 )
 
 
@@ -57,9 +69,10 @@ def summarize_results(results):
     summary : list of dict
         One dict per ``(dataset, noise, method, rate)`` in first-seen order,
         with ``n_seeds`` and ``<metric>_mean`` / ``<metric>_std`` for
-        ``test_accuracy``, ``label_recovery``, ``noisy_label_recovery``,
-        ``noise_rate`` and ``fit_seconds`` (population std, ``numpy.std``;
-        ``None`` where the metric does not apply), and
+        ``test_accuracy``, ``ece``, ``nll``, ``brier``, ``confidence``,
+        ``label_recovery``, ``noisy_label_recovery``, ``noise_rate`` and
+        ``fit_seconds`` (population std, ``numpy.std``; ``None`` where the
+        metric does not apply), and
         ``n_correction_warnings``: runs that raised a
         :class:`~sknoisy.exceptions.CorrectionWarning`. Their label recovery
         is left out of the recovery means (it would only count the labels the
@@ -80,6 +93,10 @@ def summarize_results(results):
         }
         for metric in (
             "test_accuracy",
+            "ece",
+            "nll",
+            "brier",
+            "confidence",
             "label_recovery",
             "noisy_label_recovery",
             "noise_rate",
@@ -128,8 +145,29 @@ def _cell(mean, std, n=2):
     return f"{mean:.3f}" if n < 2 else f"{mean:.3f} ± {std:.3f}"
 
 
+def _calibration_table(cells, methods, rates):
+    """Rows ``metric, method, cells per rate``; "" when no run has the metrics."""
+    rows = []
+    for key, name in CALIBRATION_METRICS:
+        for m in methods:
+            row = [name, m]
+            for r in rates:
+                s = cells.get((m, r))
+                row.append(
+                    ""
+                    if s is None
+                    else _cell(s.get(f"{key}_mean"), s.get(f"{key}_std"))
+                )
+            if any(cell not in ("", "n/a") for cell in row[2:]):
+                rows.append(row)
+    if not rows:
+        return ""
+    header = ["metric", "method", *(f"rate {r:g}" for r in rates)]
+    return _rst_table(header, rows)
+
+
 def format_table(summary_or_results):
-    """Text tables of a benchmark: accuracy and label recovery per method and rate.
+    """Text tables of a benchmark: accuracy, calibration, label recovery.
 
     The tables are reStructuredText "simple tables", readable on a terminal.
 
@@ -143,8 +181,11 @@ def format_table(summary_or_results):
     table : str
         For each data set and noise kind: test accuracy on the clean test
         labels (mean ± std over seeds; rows are methods, columns noise rates,
-        the last column the mean fit time in seconds), the realized noise rate
-        and, for methods that correct labels, the label recovery.
+        the last column the mean fit time in seconds), the realized noise
+        rate, the calibration of the predicted probabilities on the clean
+        test labels (expected calibration error with 15 bins, negative
+        log-likelihood, Brier score and mean confidence; one row per metric
+        and method) and, for methods that correct labels, the label recovery.
     """
     summary = summary_or_results
     if summary and "n_seeds" not in summary[0]:
@@ -182,6 +223,16 @@ def format_table(summary_or_results):
             f"mean ± std over {n_seeds} seeds" if n_seeds > 1 else "one seed"
         )
         blocks.append(title + "\n\n" + _rst_table(header, rows))
+        calibration = _calibration_table(cells, methods, rates)
+        if calibration:
+            title = (
+                f"{dataset}, {noise} noise: calibration on clean test labels "
+                "(ECE: expected calibration error, 15 bins; NLL: negative "
+                "log-likelihood; Brier score; lower is better; confidence: "
+                "mean top-label probability, above the accuracy = "
+                "overconfident), mean ± std"
+            )
+            blocks.append(title + "\n\n" + calibration)
         correcting = [
             m
             for m in methods

@@ -3,7 +3,8 @@
 One *run* trains one method (a :class:`~sknoisy.NoisyLabelClassifier`
 configuration) for one noise rate and one seed. Noise is applied to the training
 split only, with the run's seed, so every method sees the same noisy labels for
-a given seed; test accuracy is measured on the clean test labels.
+a given seed; test accuracy and calibration (ECE, NLL, Brier score) are measured
+on the clean test labels.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from sklearn.model_selection import train_test_split
 
 from .._classifier import NoisyLabelClassifier
 from ..exceptions import CorrectionWarning
+from ..metrics import (
+    brier_score,
+    expected_calibration_error,
+    negative_log_likelihood,
+)
 from ..noise import make_noise
 from ._report import RESULT_FIELDS, save_results
 
@@ -322,6 +328,24 @@ def _noisy_labels(kind, rate, seed, dataset, X, y):
     return np.asarray(injector.fit_resample(X, y)[1])
 
 
+def _calibration_scores(y_true, proba, classes):
+    """ECE (15 bins), NLL, Brier score and mean confidence on the test labels.
+
+    A class that the noisy training labels lost entirely gets probability 0.
+    """
+    labels = np.union1d(classes, y_true)
+    if len(labels) > len(classes):
+        full = np.zeros((len(proba), len(labels)), dtype=proba.dtype)
+        full[:, np.searchsorted(labels, classes)] = proba
+        proba, classes = full, labels
+    return {
+        "ece": expected_calibration_error(y_true, proba, labels=classes),
+        "nll": negative_log_likelihood(y_true, proba, labels=classes),
+        "brier": brier_score(y_true, proba, labels=classes),
+        "confidence": float(np.mean(np.max(proba, axis=1))),
+    }
+
+
 def _run_one(task, data, device, n_threads):
     """Train one method on one noisy training set; return its result dict."""
     X_tr, y_clean, y_noisy, X_te, y_te, module, base_params = data
@@ -344,7 +368,8 @@ def _run_one(task, data, device, n_threads):
         for w in caught:  # pass the others on
             if not issubclass(w.category, CorrectionWarning):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        test_accuracy = float(np.mean(clf.predict(X_te) == y_te))
+        proba = clf.predict_proba(X_te)
+        test_accuracy = float(np.mean(clf.classes_[proba.argmax(axis=1)] == y_te))
     finally:
         if n_threads is not None:
             torch.set_num_threads(old_threads)
@@ -365,6 +390,7 @@ def _run_one(task, data, device, n_threads):
         "n_test": len(y_te),
         "noise_rate": float(flipped.mean()),
         "test_accuracy": test_accuracy,
+        **_calibration_scores(y_te, proba, clf.classes_),
         "label_recovery": recovery,
         "noisy_label_recovery": noisy_recovery,
         "fit_seconds": fit_seconds,
@@ -445,7 +471,13 @@ def run_benchmark(
         One dict per run with the keys of ``RESULT_FIELDS``: ``dataset``,
         ``noise``, ``rate``, ``method``, ``seed``, ``max_epochs``,
         ``n_train``, ``n_test``, ``noise_rate`` (realized fraction of changed
-        training labels), ``test_accuracy`` (clean test labels),
+        training labels), ``test_accuracy`` (clean test labels), ``ece``,
+        ``nll`` and ``brier`` (calibration of ``predict_proba`` on the clean
+        test labels: :func:`~sknoisy.metrics.expected_calibration_error` with
+        15 bins, :func:`~sknoisy.metrics.negative_log_likelihood` and
+        :func:`~sknoisy.metrics.brier_score`), ``confidence`` (mean largest
+        predicted probability on the test set: above ``test_accuracy`` means
+        overconfident, below underconfident),
         ``label_recovery`` (fraction of ``corrected_labels_`` equal to the
         clean training labels; ``None`` for methods that do not correct),
         ``noisy_label_recovery`` (the same over the flipped samples only),
