@@ -19,6 +19,7 @@ MODULES = [
     "sknoisy.accelerate",
     "sknoisy.exceptions",
     "sknoisy.correction",
+    "sknoisy.metrics",
 ]
 
 

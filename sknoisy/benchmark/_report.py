@@ -156,7 +156,7 @@ def _calibration_table(cells, methods, rates):
                 row.append(
                     ""
                     if s is None
-                    else _cell(s.get(f"{key}_mean"), s.get(f"{key}_std"))
+                    else _cell(s.get(f"{key}_mean"), s.get(f"{key}_std"), s["n_seeds"])
                 )
             if any(cell not in ("", "n/a") for cell in row[2:]):
                 rows.append(row)
@@ -230,7 +230,8 @@ def format_table(summary_or_results):
                 "(ECE: expected calibration error, 15 bins; NLL: negative "
                 "log-likelihood; Brier score; lower is better; confidence: "
                 "mean top-label probability, above the accuracy = "
-                "overconfident), mean ± std"
+                "overconfident), "
+                + (f"mean ± std over {n_seeds} seeds" if n_seeds > 1 else "one seed")
             )
             blocks.append(title + "\n\n" + calibration)
         correcting = [
