@@ -160,9 +160,13 @@ def test_default_module_is_sized_from_data(blobs):
 
 def test_module_instance_is_used(blobs):
     X, y = blobs
-    module = torch.nn.Sequential(
-        torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3)
-    )
+    # the instance's weights come from torch's global generator: fix them so
+    # the result does not depend on which tests ran before in this process
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        module = torch.nn.Sequential(
+            torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3)
+        )
     clf = fast(module=module).fit(X, y)
     assert clf.module_ is module
     assert clf.score(X, y) > 0.5

@@ -50,8 +50,13 @@ class _SkorchMixin:
         return tags
 
     def notify(self, method_name, **cb_kwargs):
-        # skorch calls every callback's hook for every batch, and most hooks
-        # are Callback's inherited no-ops; call only those that do something.
+        # Correctness: skorch's notify calls hooks on every entry of
+        # callbacks_, which breaks once set_params(callbacks__name=None) has
+        # replaced a callback by None on an initialised net (resuming without
+        # a callback, tests/test_resume.py); those are skipped here. Calling
+        # only hooks that are not Callback's no-ops is a side effect: its
+        # speed gain is within noise (fit time with skorch's notify 0.996 and
+        # 1.06 of this one, digits MLP 10 epochs, CE and soft correction).
         getattr(self, method_name)(self, **cb_kwargs)
         for cb in self._hooked_callbacks(method_name):
             getattr(cb, method_name)(self, **cb_kwargs)
@@ -110,17 +115,6 @@ class _SkorchMixin:
     def _start_call(self, epochs):
         """Epochs this training call will run (for the run plan)."""
         self.epochs_left_ = int(epochs)
-
-    def _set_training(self, training=True):
-        # skorch calls this for every batch, and Module.train() re-assigns the
-        # flag of every submodule through the slow nn.Module.__setattr__. Skip
-        # the modules that are entirely in the requested mode already.
-        for name in self._modules + self._criteria:
-            module = getattr(self, name + "_")
-            if isinstance(module, torch.nn.Module) and any(
-                sub.training != training for sub in module.modules()
-            ):
-                module.train(training)
 
     def on_epoch_end(self, net, **kwargs):
         super().on_epoch_end(net, **kwargs)
