@@ -167,7 +167,7 @@ def test_module_instance_is_used(blobs):
         module = torch.nn.Sequential(
             torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3)
         )
-    clf = fast(module=module).fit(X, y)
+    clf = fast(module=module, max_epochs=40).fit(X, y)
     assert clf.module_ is module
     assert clf.score(X, y) > 0.5
 
