@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .benchmark._data import _DEFAULT_REAL_NOISE
 from .benchmark._report import format_table
 from .benchmark._runner import (
     DATASETS,
@@ -20,10 +21,12 @@ from .benchmark._runner import (
     DEFAULT_SEEDS,
     METHODS,
     NOISE_KINDS,
+    REAL_NOISE,
     check_benchmark_config,
     run_benchmark,
 )
 from .benchmark._userdata import DataFileError, is_data_file
+from .datasets._real_noise import DataLayoutError
 
 __all__ = ["main"]
 
@@ -32,7 +35,9 @@ Train a set of methods and compare them.
 
 Built-in data sets (digits, mnist1d, cifar10): noise is injected into the
 training split at every rate and seed, and every method is scored on the
-clean test labels.
+clean test labels. cifar10n and cifar100n (CIFAR with the human labels of
+the CIFAR-N release) have real noise: nothing is injected, the noise rate is
+measured, and label recovery is scored against the release's clean labels.
 
 Your own data file (.csv, .npz, or a pair of .npy files), whose labels are
 already noisy: no noise is injected. Every method is scored on a held-out,
@@ -46,6 +51,7 @@ not reported then.
 EPILOG = """\
 examples:
   sknoisy benchmark --rates 0.4 --seeds 0
+  sknoisy benchmark --dataset cifar10n --noise worse --data-dir DIR --device cuda
   sknoisy benchmark --dataset data.csv --target label --methods ce gce jo_soft
   sknoisy benchmark --dataset data.npz            # arrays X (2-D) and y
   sknoisy benchmark --dataset X.npy --target y.npy
@@ -114,8 +120,9 @@ def build_parser():
         "--data-dir",
         default=None,
         metavar="DIR",
-        help="cifar10: folder holding cifar-10-batches-py/ (required); mnist1d: "
-        "cache folder (default: none)",
+        help="cifar10: folder holding cifar-10-batches-py/ (required); "
+        "cifar10n: also CIFAR-10_human.pt; cifar100n: cifar-100-python/ and "
+        "CIFAR-100_human.pt; mnist1d: cache folder (default: none)",
     )
     data.add_argument(
         "--n-train",
@@ -124,12 +131,21 @@ def build_parser():
         metavar="N",
         help="train on a stratified subset of N training samples (default: all)",
     )
-    noise = bench.add_argument_group("injected noise (built-in data sets only)")
+    real = "; ".join(
+        f"{name}: "
+        + ", ".join(
+            c + (" (default)" if c == _DEFAULT_REAL_NOISE[name] else "")
+            for c in choices
+        )
+        for name, choices in REAL_NOISE.items()
+    )
+    noise = bench.add_argument_group("noise (built-in data sets only)")
     noise.add_argument(
         "--noise",
         default=None,
         metavar="KIND",
-        help=f"{', '.join(NOISE_KINDS)} (default: symmetric)",
+        help=f"{', '.join(NOISE_KINDS)} (default: symmetric); the human label "
+        f"sets of {real}",
     )
     noise.add_argument(
         "--rates",
@@ -138,7 +154,8 @@ def build_parser():
         default=None,
         metavar="RATE",
         help="noise rates in [0, 1], space or comma separated (default: "
-        f"{' '.join(f'{r:g}' for r in DEFAULT_RATES)})",
+        f"{' '.join(f'{r:g}' for r in DEFAULT_RATES)}); not for cifar10n and "
+        "cifar100n, whose noise rate is measured",
     )
     runs = bench.add_argument_group("methods and training")
     runs.add_argument(
@@ -193,8 +210,8 @@ def _main_builtin(args):
             f"{option} is for data files; {args.dataset!r} is a built-in data set"
         )
     settings = {
-        "noise": "symmetric" if args.noise is None else args.noise,
-        "rates": _flat(args.rates, DEFAULT_RATES),
+        "noise": args.noise,
+        "rates": None if args.rates is None else _flat(args.rates, DEFAULT_RATES),
         "methods": _flat(args.methods, DEFAULT_METHODS),
         "seeds": _flat(args.seeds, DEFAULT_SEEDS),
         "max_epochs": args.max_epochs,
@@ -211,9 +228,12 @@ def _main_builtin(args):
         check_benchmark_config(args.dataset, **settings)
     except ValueError as exc:
         args.subparser.error(str(exc))
-    results = run_benchmark(
-        args.dataset, **settings, output=args.output, progress=not args.no_progress
-    )
+    try:  # the label file of cifar10n/cifar100n is read before any training
+        results = run_benchmark(
+            args.dataset, **settings, output=args.output, progress=not args.no_progress
+        )
+    except DataLayoutError as exc:
+        args.subparser.error(str(exc))
     print(format_table(results))
     print(f"Wrote runs.csv, results.json, table.txt and accuracy.png to {args.output}")
     return 0

@@ -1,4 +1,4 @@
-"""Benchmark robust losses and label correction under injected label noise.
+"""Benchmark robust losses and label correction under injected or real label noise.
 
 :func:`run_benchmark` trains every method at every noise rate and seed and
 returns one dict per run; :func:`summarize_results`, :func:`format_table`,
@@ -13,7 +13,14 @@ from ._report import (
     save_results,
     summarize_results,
 )
-from ._runner import DATASETS, DEFAULT_METHODS, METHODS, NOISE_KINDS, run_benchmark
+from ._runner import (
+    DATASETS,
+    DEFAULT_METHODS,
+    METHODS,
+    NOISE_KINDS,
+    REAL_NOISE,
+    run_benchmark,
+)
 
 __all__ = [
     "run_benchmark",
@@ -25,4 +32,5 @@ __all__ = [
     "DEFAULT_METHODS",
     "DATASETS",
     "NOISE_KINDS",
+    "REAL_NOISE",
 ]

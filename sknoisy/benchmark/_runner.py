@@ -10,17 +10,14 @@ on the clean test labels.
 from __future__ import annotations
 
 import numbers
-import os
 import time
 import types
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import torch
 from joblib import Parallel, delayed
-from sklearn.model_selection import train_test_split
 
 from .._classifier import NoisyLabelClassifier
 from ..exceptions import CorrectionWarning
@@ -30,6 +27,15 @@ from ..metrics import (
     negative_log_likelihood,
 )
 from ..noise import make_noise
+from ._data import (
+    _FILES,
+    DATASETS,
+    REAL_NOISE,
+    _check_data_dir,
+    _check_real_noise,
+    _load_data,
+    load_benchmark_data,
+)
 from ._report import RESULT_FIELDS, save_results
 
 __all__ = [
@@ -37,7 +43,9 @@ __all__ = [
     "DEFAULT_METHODS",
     "METHODS",
     "NOISE_KINDS",
+    "REAL_NOISE",
     "RESULT_FIELDS",
+    "load_benchmark_data",
     "run_benchmark",
 ]
 
@@ -67,7 +75,6 @@ DEFAULT_METHODS = (
 )
 DEFAULT_RATES = (0.0, 0.2, 0.4, 0.6, 0.8)
 DEFAULT_SEEDS = (0, 1, 2)
-DATASETS = ("digits", "mnist1d", "cifar10")
 NOISE_KINDS = (
     "symmetric",
     "asymmetric",
@@ -75,16 +82,6 @@ NOISE_KINDS = (
     "transition_matrix",
     "pseudo_label",
     "instance_dependent",
-)
-
-_CIFAR10_FILES = (
-    "data_batch_1",
-    "data_batch_2",
-    "data_batch_3",
-    "data_batch_4",
-    "data_batch_5",
-    "test_batch",
-    "batches.meta",
 )
 
 
@@ -172,38 +169,6 @@ def _check_methods(methods):
     return out
 
 
-def _cifar10_layout_error(data_dir, missing):
-    root = Path(data_dir) if data_dir is not None else Path("<data-dir>")
-    layout = "\n".join(f"    {root}/cifar-10-batches-py/{f}" for f in _CIFAR10_FILES)
-    what = (
-        "dataset='cifar10' needs data_dir (--data-dir), the local folder holding "
-        "CIFAR-10 in torchvision's layout"
-        if data_dir is None
-        else f"CIFAR-10 not found under data_dir={str(data_dir)!r}: missing "
-        + ", ".join(missing)
-    )
-    return ValueError(
-        f"{what}. Expected layout:\n{layout}\nsknoisy never downloads data; get a "
-        "copy with torchvision.datasets.CIFAR10(<data-dir>, download=True)."
-    )
-
-
-def _check_data_dir(dataset, data_dir):
-    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
-        raise ValueError(f"data_dir must be a path, got {data_dir!r}")
-    if dataset != "cifar10":
-        return data_dir
-    if data_dir is None:
-        raise _cifar10_layout_error(None, [])
-    folder = Path(data_dir).expanduser() / "cifar-10-batches-py"
-    missing = [f for f in _CIFAR10_FILES if not (folder / f).is_file()]
-    if missing:
-        if not folder.is_dir():
-            missing = [f"{folder.name}/"]
-        raise _cifar10_layout_error(data_dir, missing)
-    return data_dir
-
-
 def _check_device(device):
     if not isinstance(device, str) or not (
         device == "cpu" or device == "cuda" or device.startswith("cuda:")
@@ -219,8 +184,8 @@ def _check_device(device):
 def check_benchmark_config(
     dataset="digits",
     *,
-    noise="symmetric",
-    rates=DEFAULT_RATES,
+    noise=None,
+    rates=None,
     methods=DEFAULT_METHODS,
     seeds=DEFAULT_SEEDS,
     max_epochs=50,
@@ -231,25 +196,41 @@ def check_benchmark_config(
 ):
     """Validate the benchmark settings; return them normalised (a dict).
 
-    Raises ValueError with a message naming the bad setting.
+    ``noise=None`` is ``"symmetric"``, or the default label set of a real-noise
+    data set; ``rates=None`` is ``DEFAULT_RATES``, or ``None`` (measured) for
+    a real-noise data set, which takes no rates. Raises ValueError with a
+    message naming the bad setting.
     """
     if not isinstance(dataset, str) or dataset not in DATASETS:
         raise ValueError(
             f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}, or "
             "a .csv, .npz or .npy data file"
         )
-    noise = _check_choice(noise, NOISE_KINDS, "noise")
+    if dataset in REAL_NOISE:
+        noise = _check_real_noise(dataset, noise)
+        if rates is not None:
+            raise ValueError(
+                f"rates are for injected noise; {dataset} trains on the human "
+                f"labels {noise!r} of {_FILES[dataset][4]}, whose noise rate is "
+                "measured: leave rates out"
+            )
+    else:
+        noise = _check_choice(
+            "symmetric" if noise is None else noise, NOISE_KINDS, "noise"
+        )
+        rates = _check_rates(DEFAULT_RATES if rates is None else rates)
     if not _is_int(max_epochs) or max_epochs < 1:
         raise ValueError(f"max_epochs must be an int >= 1, got {max_epochs!r}")
     if not _is_int(n_jobs) or n_jobs == 0:
         raise ValueError(f"n_jobs must be a non-zero int (joblib), got {n_jobs!r}")
-    # Every benchmark data set has 10 classes; a stratified split needs 2 each.
-    if n_train is not None and (not _is_int(n_train) or n_train < 20):
-        raise ValueError(f"n_train must be None or an int >= 20, got {n_train!r}")
+    # A stratified split needs 2 samples of each class (10, or 100: cifar100n).
+    least = 200 if dataset == "cifar100n" else 20
+    if n_train is not None and (not _is_int(n_train) or n_train < least):
+        raise ValueError(f"n_train must be None or an int >= {least}, got {n_train!r}")
     return {
         "dataset": dataset,
         "noise": noise,
-        "rates": _check_rates(rates),
+        "rates": rates,
         "methods": _check_methods(methods),
         "seeds": _check_seeds(seeds),
         "max_epochs": int(max_epochs),
@@ -263,43 +244,6 @@ def check_benchmark_config(
 # --------------------------------------------------------------------------------------
 # Data, noise and one run
 # --------------------------------------------------------------------------------------
-def load_benchmark_data(dataset, data_dir=None, n_train=None):
-    """Train/test arrays and the network of a benchmark data set.
-
-    Returns ``(X_train, y_train, X_test, y_test, module, params)``: the clean
-    training labels, the module class and extra classifier parameters.
-    """
-    from ..models import CNN1D, MLP, PreActResNet32
-
-    params = {}
-    if dataset == "digits":
-        from sklearn.datasets import load_digits
-
-        X, y = load_digits(return_X_y=True)
-        X = (X / 16.0).astype(np.float32)
-        X_tr, X_te, y_tr, y_te = train_test_split(
-            X, y, test_size=0.3, stratify=y, random_state=0
-        )
-        module = MLP
-    elif dataset == "mnist1d":
-        from ..datasets import load_mnist1d
-
-        data = load_mnist1d(n_samples=5000, random_state=0, data_home=data_dir)
-        X_tr, y_tr, X_te, y_te = data.X_train, data.y_train, data.X_test, data.y_test
-        module = CNN1D
-    else:
-        from ..datasets import load_cifar10
-
-        data = load_cifar10(data_dir, normalize=True)
-        X_tr, y_tr, X_te, y_te = data.X_train, data.y_train, data.X_test, data.y_test
-        module, params = PreActResNet32, {"batch_size": 128}
-    if n_train is not None and n_train < len(y_tr):
-        X_tr, _, y_tr, _ = train_test_split(
-            X_tr, y_tr, train_size=n_train, stratify=y_tr, random_state=0
-        )
-    return X_tr, np.asarray(y_tr), X_te, np.asarray(y_te), module, params
-
-
 def make_benchmark_noise(kind, rate, seed, dataset, n_classes):
     """The injector of a run: noise ``kind`` at ``rate``, seeded by ``seed``.
 
@@ -401,8 +345,8 @@ def _run_one(task, data, device, n_threads):
 def run_benchmark(
     dataset="digits",
     *,
-    noise="symmetric",
-    rates=DEFAULT_RATES,
+    noise=None,
+    rates=None,
     methods=DEFAULT_METHODS,
     seeds=DEFAULT_SEEDS,
     max_epochs=50,
@@ -417,28 +361,43 @@ def run_benchmark(
 
     Noise is injected into the training split only, seeded by the run's seed:
     for a given seed and rate every method trains on the same noisy labels.
-    Each run fits a :class:`~sknoisy.NoisyLabelClassifier` (``random_state``
-    is the seed) and is scored on the clean test labels.
+    ``cifar10n`` and ``cifar100n`` have real noise instead: every run trains
+    on a human label set of the CIFAR-N release, nothing is injected, and the
+    one "rate" is the measured noise rate. Each run fits a
+    :class:`~sknoisy.NoisyLabelClassifier` (``random_state`` is the seed) and
+    is scored on the clean test labels.
 
     Parameters
     ----------
-    dataset : {"digits", "mnist1d", "cifar10"}, default="digits"
+    dataset : {"digits", "mnist1d", "cifar10", "cifar10n", "cifar100n"}, \
+default="digits"
         ``"digits"``: scikit-learn's 8x8 digits, ``X / 16``, stratified 70/30
         split (``random_state=0``), :class:`~sknoisy.models.MLP`.
         ``"mnist1d"``: :func:`~sknoisy.datasets.load_mnist1d` (5000 signals,
         4000/1000), :class:`~sknoisy.models.CNN1D`. ``"cifar10"``: a local copy
         in ``data_dir`` (:func:`~sknoisy.datasets.load_cifar10`, standardised),
         :class:`~sknoisy.models.PreActResNet32`, batch size 128.
-    noise : str, default="symmetric"
-        A kind of :func:`sknoisy.noise.make_noise`: ``"symmetric"`` (flip to
+        ``"cifar10n"``, ``"cifar100n"``: the same with the human labels of
+        :func:`~sknoisy.datasets.load_cifar10n` and
+        :func:`~sknoisy.datasets.load_cifar100n`; label recovery is measured
+        against the release's ``clean_label``.
+    noise : str, default=None
+        ``None`` is ``"symmetric"``, or ``"worse"`` for cifar10n and
+        ``"noisy"`` for cifar100n. For cifar10n the label set ``"aggre"``,
+        ``"worse"``, ``"random1"``, ``"random2"`` or ``"random3"`` (or its key,
+        e.g. ``"worse_label"``); for cifar100n ``"noisy"``. Otherwise
+        a kind of :func:`sknoisy.noise.make_noise`: ``"symmetric"`` (flip to
         another class), ``"asymmetric"`` (MNIST map of Patrini et al. for
         digits and mnist1d, CIFAR-10 map for cifar10), ``"pair"``,
         ``"transition_matrix"`` (``1 - rate`` on the diagonal, ``rate`` spread
         over the other classes with random Dirichlet weights),
         ``"pseudo_label"`` or ``"instance_dependent"``. Rate 0 means no noise
         for every kind.
-    rates : sequence of float, default=(0.0, 0.2, 0.4, 0.6, 0.8)
-        Noise rates, each in [0, 1].
+    rates : sequence of float, default=None
+        Noise rates, each in [0, 1]; ``None`` is ``(0.0, 0.2, 0.4, 0.6,
+        0.8)``. Must be ``None`` for cifar10n and cifar100n (a ValueError
+        otherwise): their one rate is the measured fraction of human labels
+        that differ from ``clean_label``.
     methods : sequence of str or dict, default=DEFAULT_METHODS
         Names of :data:`METHODS` (``"ce"``, ``"label_smoothing"``, ``"gce"``,
         ``"truncated_gce"``, ``"encouraging"``, ``"jo_soft"``, ``"jo_hard"``,
@@ -456,7 +415,9 @@ def run_benchmark(
         thread inside each parallel worker. ``-1`` uses every core.
     data_dir : str or path-like, default=None
         For ``"cifar10"`` (required): the folder holding
-        ``cifar-10-batches-py/``. For ``"mnist1d"``: a cache folder.
+        ``cifar-10-batches-py/``; for ``"cifar10n"`` also
+        ``CIFAR-10_human.pt``; for ``"cifar100n"``, ``cifar-100-python/`` and
+        ``CIFAR-100_human.pt``. For ``"mnist1d"``: a cache folder.
     n_train : int, default=None
         Use a stratified subset of this many training samples (quick checks).
     output : str or path-like, default=None
@@ -490,7 +451,9 @@ def run_benchmark(
     ------
     ValueError
         For an unknown dataset, method, noise kind or device, a rate outside
-        [0, 1], or a missing CIFAR-10 folder (the message shows the layout).
+        [0, 1], rates for a real-noise data set, a missing CIFAR-10 folder or
+        CIFAR-N file (the message shows the layout), or a CIFAR-N label file
+        not in the release's layout (the message names the file).
 
     See Also
     --------
@@ -520,15 +483,19 @@ def run_benchmark(
         data_dir=data_dir,
         n_train=n_train,
     )
-    X_tr, y_tr, X_te, y_te, module, base_params = load_benchmark_data(
-        config["dataset"], config["data_dir"], config["n_train"]
+    X_tr, y_tr, y_human, X_te, y_te, module, base_params = _load_data(
+        config["dataset"], config["data_dir"], config["n_train"], config["noise"]
     )
+    if y_human is not None:  # real noise: one "rate", the measured one
+        config["rates"] = [round(float(np.mean(y_human != y_tr)), 4)]
     jobs = []
     for rate in config["rates"]:
         for seed in config["seeds"]:
-            y_noisy = _noisy_labels(
-                config["noise"], rate, seed, config["dataset"], X_tr, y_tr
-            )
+            y_noisy = y_human
+            if y_human is None:
+                y_noisy = _noisy_labels(
+                    config["noise"], rate, seed, config["dataset"], X_tr, y_tr
+                )
             data = (X_tr, y_tr, y_noisy, X_te, y_te, module, base_params)
             for name, params in config["methods"].items():
                 task = {

@@ -1,9 +1,12 @@
 """Data set loaders returning numpy arrays ready for sknoisy's estimators.
 
-Each loader returns a :class:`sklearn.utils.Bunch` with ``X_train``, ``y_train``,
-``X_test``, ``y_test`` and ``classes``. Nothing is downloaded.
+Each loader of a clean data set returns a :class:`sklearn.utils.Bunch` with
+``X_train``, ``y_train``, ``X_test``, ``y_test`` and ``classes``; the loaders of
+data sets with real (human or web) label noise add the clean training labels
+where they are known. Nothing is downloaded.
 """
 
+from ._clothing1m import ImageListDataset, load_clothing1m
 from ._datasets import (
     load_cifar10,
     load_cifar100,
@@ -11,6 +14,7 @@ from ._datasets import (
     load_mnist,
     load_mnist1d,
 )
+from ._real_noise import load_cifar10n, load_cifar100n
 
 __all__ = [
     "load_mnist1d",
@@ -18,4 +22,8 @@ __all__ = [
     "load_cifar100",
     "load_mnist",
     "load_fashion_mnist",
+    "load_cifar10n",
+    "load_cifar100n",
+    "load_clothing1m",
+    "ImageListDataset",
 ]
