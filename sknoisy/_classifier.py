@@ -18,7 +18,6 @@ from sklearn.utils.validation import (
 )
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import Dataset
-from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
 from .losses import LOSSES
@@ -27,8 +26,6 @@ from .utils._torch import local_torch_rng, torch_seed
 
 __all__ = ["NoisyLabelClassifier"]
 
-
-# Top-level estimator parameter -> loss-constructor argument, per loss name.
 from .correction._fit import _CALLBACK_PARAMS, _LabelStateMixin
 from .correction._issues import _LabelIssuesMixin
 from .losses._routing import _LOSS_PARAMS, _LossMixin
@@ -432,9 +429,6 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             )
 
     # ------------------------------------------------------------------
-    # Data handling
-    # ------------------------------------------------------------------
-    # ------------------------------------------------------------------
     # Initialisation
     # ------------------------------------------------------------------
     def _resolved_lr(self):
@@ -475,15 +469,20 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         # partial_fit continues with a fresh but reproducible stream.
         return (seed + len(self.history_ or [])) % (2**31 - 1)
 
-    def fit(self, X, y, sample_weight=None, **fit_params):
+    def fit(self, X, y=None, sample_weight=None, **fit_params):
         """Initialise and train the network on (X, y).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
-            Training data (tabular, or images as (n, C, H, W)).
-        y : array-like of shape (n_samples,)
-            Training labels, possibly noisy; any label type.
+        X : array-like of shape (n_samples, ...), dict or torch Dataset
+            Training data: an array (tabular, or images as (n, C, H, W); a
+            memmap is read batch by batch, never copied), skorch's dict of
+            arrays (the module's ``forward`` gets its keys), or a map-style
+            :class:`torch.utils.data.Dataset` whose items are ``(x, y)``, or
+            ``x`` when ``y`` is given. See :ref:`large_data`.
+        y : array-like of shape (n_samples,), default=None
+            Training labels, possibly noisy; any label type. ``None`` reads
+            them from a Dataset's items.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample's loss (times ``class_weight``);
             ``None`` weighs all samples equally.
@@ -509,10 +508,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Training labels.
+        X : array-like of shape (n_samples, ...), dict or torch Dataset
+            Training data, as in :meth:`fit`.
+        y : array-like of shape (n_samples,), default=None
+            Training labels (``None``: a Dataset's own).
         classes : array-like of shape (n_classes,), default=None
             All labels; needed on the first call when ``y`` lacks some.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -536,14 +535,15 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         return self
 
     def _train(self, X, y_enc, source, sample_weight, reset=False, **fit_params):
-        weights = self._prepare_weights(X, y_enc, sample_weight)
+        # y_enc gives the number of samples whatever the form of X.
+        weights = self._prepare_weights(y_enc, y_enc, sample_weight)
         state = self._ensure_training_state(y_enc, reset=reset, weights=weights)
         self._start_call(fit_params.get("epochs") or self.max_epochs)
         # Sample indices travel with X only when per-sample state needs them;
         # otherwise skorch sees exactly what plain skorch would.
         indexed = X
         if state is not None or weights is not None:
-            indexed = {X_KEY: X, INDEX_KEY: np.arange(len(X))}
+            indexed = {X_KEY: X, INDEX_KEY: np.arange(len(y_enc))}
         try:
             super().partial_fit(indexed, y_enc, **fit_params)
             if state is not None and self.label_correction and self.refit_corrected:
@@ -561,8 +561,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
-            Input data.
+        X : array-like of shape (n_samples, ...), dict or torch Dataset
+            Input data, in the form given to :meth:`fit` (a Dataset's items
+            are ``x`` or ``(x, y)``).
 
         Returns
         -------
@@ -570,8 +571,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             Rows sum to one, columns follow ``classes_``.
         """
         check_is_fitted(self)
-        if not (is_dataset(X) or is_indexed(X)):  # skorch passes datasets
-            X = self._validate_X(X, reset=False)
+        X = self._prediction_input(X)
         # torch's DataLoader draws a seed from the global generator on every
         # pass; keep prediction free of side effects on the caller's RNG.
         with torch.random.fork_rng(devices=[]):
@@ -582,8 +582,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
-            Input data.
+        X : array-like of shape (n_samples, ...), dict or torch Dataset
+            Input data, as in :meth:`predict_proba`.
 
         Returns
         -------

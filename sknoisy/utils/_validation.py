@@ -1,23 +1,39 @@
-"""Input checks and data plumbing of :class:`~sknoisy.NoisyLabelClassifier`."""
+"""Input checks and data plumbing of :class:`~sknoisy.NoisyLabelClassifier`.
+
+Three forms of X reach the same batches: arrays (NumPy, memmaps, pandas,
+lists), skorch's dict X (``{"name": array}``, passed to the module's
+``forward`` as keyword arguments) and map-style torch Datasets (items
+``(x, y)``, or ``x`` with ``y`` given). Arrays are kept as they are when
+numeric (no float32 copy of the whole array: batches are converted), and
+every form carries its sample indices to the label state.
+"""
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 
 import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _num_samples,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import _num_samples, column_or_1d, validate_data
 from skorch.dataset import Dataset
 from torch.utils.data import DataLoader
 
-from ._data import X_KEY, BatchedDataset, collate, is_indexed
-
-# Top-level estimator parameter -> loss-constructor argument, per loss name.
+from ._data import X_KEY, BatchedDataset, collate, float32_arrays, is_indexed, is_mapped
+from ._inputs import (
+    NUMERIC_DTYPES,
+    ItemDataset,
+    ItemSource,
+    check_dtype,
+    check_float32_range,
+    dataset_labels,
+    is_dict_input,
+    is_map_dataset,
+    is_own_dataset,
+    validate_dataset,
+    validate_dict,
+)
 
 
 def _signature_names(obj):
@@ -27,43 +43,144 @@ def _signature_names(obj):
         return {}
 
 
+def _is_array_dict(data):
+    return (
+        isinstance(data, Mapping)
+        and not is_indexed(data)
+        and all(isinstance(value, np.ndarray) for value in data.values())
+    )
+
+
+def _form(x):
+    """The keys of a dict input (sorted), None for an array or tensor input."""
+    if isinstance(x, Mapping):
+        return tuple(sorted(x))
+    return None
+
+
+def _show_form(keys):
+    return "an array or Dataset" if keys is None else f"a dict {list(keys)}"
+
+
 class _InputMixin:
     """Validation of X and y, classes, and how skorch gets its batches."""
 
     def _validate_X(self, X, reset):
-        return validate_data(
+        """Validate array-like X; numeric arrays are returned uncopied."""
+        if isinstance(X, np.ndarray):
+            check_dtype(X, "X")
+        mapped = is_mapped(X)
+        out = validate_data(
             self,
             X,
             reset=reset,
-            dtype=np.float32,
+            dtype=NUMERIC_DTYPES,
             allow_nd=True,
             ensure_min_samples=1,
+            ensure_all_finite=not mapped,  # a memmap is checked batch by batch
         )
+        return self._kept(X, out, mapped)
 
     def _validate_fit_data(self, X, y, reset, classes=None):
-        """Validate X and y, set classes and sizes; return float32 X, int y."""
-        if y is None:
+        """Validate X and y, set classes and sizes; return X's data, int y.
+
+        The data are an array (numeric, possibly the caller's own), a dict of
+        arrays, or an :class:`ItemSource` around a Dataset.
+        """
+        x0 = None  # the first sample's input, for a Dataset or a dict X
+        if is_map_dataset(X):
+            X, x0 = validate_dataset(X, need_pair=y is None)
+            n_X = len(X)
+            if y is None:
+                y = dataset_labels(X.dataset)
+        elif y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target "
                 "y is None."
             )
-        n_X, n_y = _num_samples(X), _num_samples(y)
+        elif is_dict_input(X):
+            X = x0 = validate_dict(X)
+            n_X = len(next(iter(X.values())))
+        else:
+            n_X = _num_samples(X)
+        n_y = _num_samples(y)
         if n_X != n_y:
             raise ValueError(
                 f"X and y have inconsistent numbers of samples: {n_X} and {n_y}."
             )
         if n_X == 0:
             raise ValueError("X and y are empty (0 samples); fit needs samples.")
-        X, y = validate_data(
+        self._check_form(x0, reset)
+        if x0 is None:
+            X, y = self._validate_arrays(X, y, reset)
+        else:
+            y = validate_data(self, y=y, reset=False)
+        y_enc = self._encode_labels(y, reset, classes)
+        if reset:
+            self._set_form(x0, X.shape[1:] if x0 is None else None)
+        return X, y_enc
+
+    def _validate_arrays(self, X, y, reset):
+        if isinstance(X, np.ndarray):
+            check_dtype(X, "X")
+        mapped = is_mapped(X)
+        X_out, y = validate_data(
             self,
             X,
             y,
             reset=reset,
-            dtype=np.float32,
+            dtype=NUMERIC_DTYPES,
             allow_nd=True,
             ensure_min_samples=2 if reset else 1,
+            ensure_all_finite=not mapped,  # a memmap is checked batch by batch
             y_numeric=False,
         )
+        return self._kept(X, X_out, mapped), y
+
+    @staticmethod
+    def _kept(X, X_out, mapped):
+        """The caller's memmap itself, or the validated in-memory array."""
+        if mapped and isinstance(X, np.ndarray) and X_out.dtype == X.dtype:
+            return X
+        if not mapped:
+            check_float32_range(X_out, "X")
+        return X_out
+
+    def _set_form(self, x0, in_shape):
+        """Record the input's form at fit (sizes of the module, checks later)."""
+        own = vars(self)
+        self._input_keys = None if x0 is None else _form(x0)
+        if x0 is not None:  # a Dataset or a dict X: set what validate_data sets
+            own.pop("feature_names_in_", None)
+            own.pop("n_features_in_", None)
+            if self._input_keys is None:
+                in_shape = tuple(x0.shape)
+                self.n_features_in_ = int(in_shape[0])
+        if in_shape is None:
+            own.pop("_in_shape", None)  # a dict input: the module is the user's
+        else:
+            self._in_shape = tuple(in_shape)
+
+    def _check_form(self, x, reset):
+        """Refuse an input of another form than at fit (keys, features)."""
+        if reset or not hasattr(self, "_n_classes"):
+            return
+        keys, fitted = _form(x), vars(self).get("_input_keys")
+        if keys != fitted:
+            raise ValueError(
+                f"X is {_show_form(keys)}, but {type(self).__name__} was fitted "
+                f"on {_show_form(fitted)} as X."
+            )
+        n_features = getattr(self, "n_features_in_", None)
+        if keys is None and x is not None and n_features is not None:
+            if x.shape[0] != n_features:
+                raise ValueError(
+                    f"X has {x.shape[0]} features per sample (items of shape "
+                    f"{tuple(x.shape)}), but {type(self).__name__} is expecting "
+                    f"{n_features} features as input."
+                )
+
+    def _encode_labels(self, y, reset, classes):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if reset:
@@ -86,7 +203,6 @@ class _InputMixin:
                     f"in y; got 1 class ({self.classes_[0]!r})."
                 )
             self._n_classes = len(self.classes_)
-            self._in_shape = X.shape[1:]
         y_enc = np.searchsorted(self.classes_, y)
         y_enc = np.clip(y_enc, 0, len(self.classes_) - 1)
         if np.any(self.classes_[y_enc] != y):
@@ -95,7 +211,22 @@ class _InputMixin:
                 f"y contains labels {bad.tolist()} unseen during the first fit; "
                 f"known classes are {self.classes_.tolist()}."
             )
-        return X, y_enc.astype(np.int64)
+        return y_enc.astype(np.int64)
+
+    def _prediction_input(self, X):
+        """Validate X for prediction; a Dataset is wrapped to yield its x."""
+        if is_indexed(X) or is_own_dataset(X):  # skorch's own calls
+            return X
+        if is_map_dataset(X):
+            source, x0 = validate_dataset(X, need_pair=False)
+            self._check_form(x0, reset=False)
+            return ItemDataset(source)
+        if is_dict_input(X):
+            X = validate_dict(X)
+            self._check_form(X, reset=False)
+            return X
+        self._check_form(None, reset=False)
+        return self._validate_X(X, reset=False)
 
     @property
     def classes_(self):
@@ -118,8 +249,8 @@ class _InputMixin:
         iterator = self.iterator_train if training else self.iterator_valid
         if training and "shuffle" not in kwargs:
             kwargs["shuffle"] = True
-        if isinstance(iterator, type) and issubclass(iterator, DataLoader):
-            # Pass BatchedDataset's pre-collated batches through.
+        if _is_loader(iterator):
+            # Pass pre-collated batches (BatchedDataset, ItemDataset) through.
             kwargs.setdefault("collate_fn", collate)
         kwargs.setdefault("batch_size", self.batch_size)
         if kwargs["batch_size"] == -1:
@@ -131,9 +262,21 @@ class _InputMixin:
         return iterator(dataset, **kwargs)
 
     def get_dataset(self, X, y=None):
-        batched = isinstance(X, np.ndarray) or (
-            is_indexed(X) and isinstance(X[X_KEY], np.ndarray)
-        )
-        if batched and self.dataset is Dataset and not self.get_params_for("dataset"):
+        data = X[X_KEY] if is_indexed(X) else X
+        if isinstance(data, ItemSource):
+            return ItemDataset(data, y)
+        if not (isinstance(data, np.ndarray) or _is_array_dict(data)):
+            return super().get_dataset(X, y)
+        default = self.dataset is Dataset and not self.get_params_for("dataset")
+        loaders = _is_loader(self.iterator_train) and _is_loader(self.iterator_valid)
+        if not (default and loaders):
+            # Whole arrays go to these: give them the batches' dtypes.
+            data = float32_arrays(data)
+            X = {**X, X_KEY: data} if is_indexed(X) else data
+        if default:
             return BatchedDataset(X, y)
         return super().get_dataset(X, y)
+
+
+def _is_loader(iterator):
+    return isinstance(iterator, type) and issubclass(iterator, DataLoader)
