@@ -256,3 +256,14 @@ def test_repr_shows_the_changed_parameters(flipped):
     text = repr(clf)
     assert text.startswith("NoisyLabelClassifier(loss='gce', max_epochs=1, q=0.3)")
     assert "[initialized]" in text and "module_=" in text
+
+
+def test_find_label_issues_on_a_dataset_with_its_labels(flipped):
+    from torch.utils.data import TensorDataset
+
+    X, _, y_noisy, flip = flipped
+    data = TensorDataset(torch.as_tensor(X), torch.as_tensor(y_noisy))
+    params = {"max_epochs": 20, "random_state": 0}
+    mask = find_label_issues(data, None, **params)
+    np.testing.assert_array_equal(mask, find_label_issues(X, y_noisy, **params))
+    assert mask[flip].mean() > 0.8

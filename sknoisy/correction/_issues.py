@@ -140,7 +140,7 @@ def _check_issue_options(threshold, frac_noise):
 @validate_params(
     {
         "X": "no_validation",
-        "y": ["array-like"],
+        "y": ["array-like", None],
         "estimator": "no_validation",
         "threshold": [None, Interval(Real, 0, 1, closed="both")],
         "frac_noise": [Interval(Real, 0, 1, closed="right")],
@@ -153,7 +153,7 @@ def _check_issue_options(threshold, frac_noise):
 )
 def find_label_issues(
     X,
-    y,
+    y=None,
     *,
     estimator=None,
     threshold=None,
@@ -179,8 +179,9 @@ def find_label_issues(
     X : array-like of shape (n_samples, n_features) or (n_samples, ...)
         Training data (a pandas DataFrame keeps its index in the estimator's
         ``get_label_issues()``).
-    y : array-like of shape (n_samples,)
-        The given labels, possibly noisy; any label type.
+    y : array-like of shape (n_samples,) or None
+        The given labels, possibly noisy; any label type. ``None`` when X is
+        a torch ``Dataset`` whose items carry their labels.
     estimator : NoisyLabelClassifier, default=None
         Settings to fit with (cloned; ``label_correction`` is set).
         ``None`` uses ``NoisyLabelClassifier()``.
