@@ -398,7 +398,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             # skorch builds the callbacks right away; before fit, only store
             # the value (validation happens in fit).
             kwargs = dict(kwargs)
-            vars(self)["callbacks"] = kwargs.pop("callbacks")
+            self.callbacks = kwargs.pop("callbacks")
         super().set_params(**kwargs)
         if self.initialized_ and (_LOSS_PARAMS | {"loss"}) & set(kwargs):
             self._initialize_criterion(reason="loss parameters changed")
@@ -525,7 +525,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             The fitted estimator.
         """
         self._check_params()
-        first = not self.initialized_ or "classes_inferred_" not in vars(self)
+        first = not self.initialized_ or not hasattr(self, "classes_inferred_")
         source = (X, y)
         X, y_enc = self._validate_fit_data(X, y, reset=first, classes=classes)
         with local_torch_rng(self._fit_seed(), self.device):

@@ -64,7 +64,9 @@ class _SkorchMixin:
     def _hooked_callbacks(self, method_name):
         """Callbacks whose ``method_name`` is not ``Callback``'s no-op."""
         callbacks = self.callbacks_
-        cache = self.__dict__.setdefault("_hook_cache", {})
+        cache = getattr(self, "_hook_cache", None)
+        if cache is None:
+            self._hook_cache = cache = {}
         cached = cache.get(method_name)
         # Holding the list keeps its identity valid (also across pickling);
         # the length catches callbacks appended in place.

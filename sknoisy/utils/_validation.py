@@ -62,6 +62,13 @@ def _show_form(keys):
     return "an array or Dataset" if keys is None else f"a dict {list(keys)}"
 
 
+def _drop(obj, *names):
+    """Delete the attributes of ``obj`` that exist among ``names``."""
+    for name in names:
+        if hasattr(obj, name):
+            delattr(obj, name)
+
+
 class _InputMixin:
     """Validation of X and y, classes, and how skorch gets its batches."""
 
@@ -148,16 +155,14 @@ class _InputMixin:
 
     def _set_form(self, x0, in_shape):
         """Record the input's form at fit (sizes of the module, checks later)."""
-        own = vars(self)
         self._input_keys = None if x0 is None else _form(x0)
         if x0 is not None:  # a Dataset or a dict X: set what validate_data sets
-            own.pop("feature_names_in_", None)
-            own.pop("n_features_in_", None)
+            _drop(self, "feature_names_in_", "n_features_in_")
             if self._input_keys is None:
                 in_shape = tuple(x0.shape)
                 self.n_features_in_ = int(in_shape[0])
         if in_shape is None:
-            own.pop("_in_shape", None)  # a dict input: the module is the user's
+            _drop(self, "_in_shape")  # a dict input: the module is the user's
         else:
             self._in_shape = tuple(in_shape)
 
@@ -165,7 +170,7 @@ class _InputMixin:
         """Refuse an input of another form than at fit (keys, features)."""
         if reset or not hasattr(self, "_n_classes"):
             return
-        keys, fitted = _form(x), vars(self).get("_input_keys")
+        keys, fitted = _form(x), getattr(self, "_input_keys", None)
         if keys != fitted:
             raise ValueError(
                 f"X is {_show_form(keys)}, but {type(self).__name__} was fitted "
@@ -230,7 +235,7 @@ class _InputMixin:
 
     @property
     def classes_(self):
-        if self.classes is not None and "classes_inferred_" not in vars(self):
+        if self.classes is not None and not hasattr(self, "classes_inferred_"):
             return np.asarray(self.classes)
         try:
             return self.classes_inferred_
