@@ -175,11 +175,11 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
         # skorch's mixin replaces "auto" by accelerator.print, which ignores
         # verbose; route through a sink that honours it, and keep the
         # parameter as the user gave it.
-        vars(self)["callbacks__print_log__sink"] = self._print_if_verbose
+        self.callbacks__print_log__sink = self._print_if_verbose
         try:
             return super()._initialize_callbacks()
         finally:
-            vars(self)["callbacks__print_log__sink"] = sink
+            self.callbacks__print_log__sink = sink
 
     # ------------------------------------------------------------------
     # Accelerator
@@ -204,16 +204,12 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
                 trainable.append(name)
             elif getattr(self.accelerator, "device_placement", False):
                 criterion.to(self.accelerator.device)
-        own = vars(self)
-        had, criteria = "_criteria" in own, self._criteria
-        own["_criteria"] = trainable
+        criteria = self._criteria
+        self._criteria = trainable
         try:
             return super()._initialize_accelerator()
         finally:
-            if had:
-                own["_criteria"] = criteria
-            else:
-                del own["_criteria"]
+            self._criteria = criteria
 
     def _ensure_training_state(self, y_enc, reset=False, weights=None):
         # The per-sample state (labels, pruning weights) lives where the
@@ -233,7 +229,7 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
                 warnings.simplefilter("ignore", DeviceWarning)
             super().__setstate__(state)
         if device is None:
-            vars(self)["device"] = None
+            self.device = None
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         state = self._label_state()
