@@ -124,8 +124,7 @@ class _LabelIssuesMixin:
         self.label_quality_ = state.label_quality().cpu().numpy().astype(np.float64)
         self.predicted_labels_ = self.classes_[state.predicted.cpu().numpy()]
         self._given_codes = np.asarray(y_enc).copy()
-        index = _sample_index(X, y)
-        self._label_index = index if index is not None else None
+        self._label_index = _sample_index(X, y)
 
 
 def _check_issue_options(threshold, frac_noise):
