@@ -13,15 +13,12 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
-from sklearn.utils.validation import (
-    check_is_fitted,
-)
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.dataset import Dataset
 from torch.utils.data import DataLoader
 
 from .losses import LOSSES
-from .utils._data import INDEX_KEY, X_KEY, is_indexed
+from .utils._data import INDEX_KEY, X_KEY
 from .utils._torch import local_torch_rng, torch_seed
 
 __all__ = ["NoisyLabelClassifier"]
@@ -173,7 +170,9 @@ class NoisyLabelClassifier(
         that the network does not memorise the noisy labels before they are
         corrected (Tanaka et al. 2018 train stage 1 at a constant high rate).
     max_epochs : int, default=50
-        Number of epochs.
+        Number of epochs. ``0`` initialises the network and trains nothing
+        (as in skorch: load parameters, or train later with
+        ``partial_fit(X, y, epochs=n)``).
     batch_size : int, default=64
         Mini-batch size (``-1``: the whole training set).
     iterator_train, iterator_valid, dataset, callbacks, warm_start, \
@@ -191,15 +190,20 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         bfloat16 (Ampere and later). For float16 and a gradient scaler, use
         :class:`sknoisy.accelerate.AcceleratedNoisyLabelClassifier` with
         ``Accelerator(mixed_precision="fp16")``.
-    train_split : callable, default=None
-        skorch's internal validation split; ``None`` trains on all samples.
+    train_split : callable, None or False, default=None
+        skorch's internal validation split; ``None`` (or ``False``, as in
+        skorch) trains on all samples.
     predict_nonlinearity : callable, None or "auto", default="auto"
         ``"auto"`` applies a softmax for every sknoisy loss, so
         :meth:`predict_proba` rows sum to one.
     verbose : int, default=0
         Verbosity; 1 prints skorch's per-epoch table.
     classes : array-like, default=None
-        The class labels; ``None`` infers them from ``y``.
+        The class labels, kept in the order given (the columns of
+        :meth:`predict_proba`); ``None`` infers them from ``y`` (sorted).
+        ``y`` holds labels from ``classes``, or, as in skorch, integer
+        positions in ``classes`` when none of its values is a class label
+        (``classes=["cat", "dog"]`` with ``y`` in ``{0, 1}``).
     random_state : int, numpy.random.Generator, RandomState or None, \
             default=None
         Seeds module initialisation, shuffling and dropout (through a local
@@ -312,12 +316,12 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         "criterion": [None, callable],
         "optimizer": [callable],
         "lr": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
             Options(Integral, {-1}),
         ],
-        "train_split": [None, callable],
+        "train_split": [None, Options(bool, {False}), callable],
         "callbacks": [None, list, StrOptions({"disable"})],
         "predict_nonlinearity": [None, StrOptions({"auto"}), callable],
         "warm_start": ["boolean"],
@@ -451,24 +455,6 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def infer(self, x, **fit_params):
-        if is_indexed(x):
-            x = x[X_KEY]
-        if self.precision == "float32":
-            return super().infer(x, **fit_params)
-        device_type = torch.device(self.device or "cpu").type
-        with torch.autocast(device_type, dtype=torch.bfloat16):
-            y_pred = super().infer(x, **fit_params)
-        # Losses, label correction and probabilities work in float32.
-        return y_pred.float()
-
-    def _fit_seed(self):
-        seed = torch_seed(self.random_state)
-        if seed is None:
-            return None
-        # partial_fit continues with a fresh but reproducible stream.
-        return (seed + len(self.history_ or [])) % (2**31 - 1)
-
     def fit(self, X, y=None, sample_weight=None, **fit_params):
         """Initialise and train the network on (X, y).
 
@@ -538,7 +524,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         # y_enc gives the number of samples whatever the form of X.
         weights = self._prepare_weights(y_enc, y_enc, sample_weight)
         state = self._ensure_training_state(y_enc, reset=reset, weights=weights)
-        self._start_call(fit_params.get("epochs") or self.max_epochs)
+        epochs = fit_params.get("epochs")
+        self._start_call(self.max_epochs if epochs is None else epochs)
         # Sample indices travel with X only when per-sample state needs them;
         # otherwise skorch sees exactly what plain skorch would.
         indexed = X
@@ -570,7 +557,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one, columns follow ``classes_``.
         """
-        check_is_fitted(self)
+        self.check_is_fitted()
         X = self._prediction_input(X)
         # torch's DataLoader draws a seed from the global generator on every
         # pass; keep prediction free of side effects on the caller's RNG.
@@ -588,7 +575,13 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
+            Predicted labels (class indices, as in skorch, for a net that was
+            initialised but never fitted and has no ``classes``).
         """
         proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        index = np.argmax(proba, axis=1)
+        if not hasattr(self, "classes_inferred_") and self.classes is None:
+            # Initialised but never fitted (as skorch allows, e.g. to load
+            # parameters): the labels are unknown, return class indices.
+            return index
+        return self.classes_[index]

@@ -9,7 +9,15 @@ parameter to change. Filter them as usual::
     warnings.simplefilter("error", CorrectionWarning)
 """
 
-__all__ = ["CorrectionWarning", "SknoisyWarning"]
+__all__ = [
+    "CorrectionWarning",
+    "DivergenceWarning",
+    "NotInitializedError",
+    "SknoisyWarning",
+]
+
+from sklearn.exceptions import NotFittedError
+from skorch.exceptions import NotInitializedError as _SkorchNotInitializedError
 
 
 class SknoisyWarning(UserWarning):
@@ -26,6 +34,29 @@ class CorrectionWarning(SknoisyWarning):
     of outputs than asked for. The message names the parameter to change.
     The fitted estimator's ``correction_started_`` tells the two apart from a
     normal run in code.
+    """
+
+
+class DivergenceWarning(SknoisyWarning):
+    """Training with a plain skorch ``criterion`` produced a non-finite loss.
+
+    With a sknoisy ``loss`` a non-finite training loss stops the fit with a
+    :class:`FloatingPointError`. With a plain skorch ``criterion`` (the
+    drop-in mode of :class:`~sknoisy.NoisyLabelClassifier`) training goes on,
+    as in skorch, and this warning says so once per ``fit`` or
+    ``partial_fit`` call. The usual causes are a learning rate ``lr`` that is
+    too high, extreme values in X, or a module whose output does not suit the
+    criterion (``torch.nn.NLLLoss`` needs probabilities).
+    """
+
+
+class NotInitializedError(_SkorchNotInitializedError, NotFittedError):
+    """The estimator was used before ``initialize`` or ``fit``.
+
+    Both skorch's :class:`skorch.exceptions.NotInitializedError` (what skorch
+    code catches) and scikit-learn's
+    :class:`~sklearn.exceptions.NotFittedError` (what scikit-learn code
+    catches), with skorch's message.
     """
 
 

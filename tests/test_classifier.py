@@ -252,7 +252,7 @@ def test_truncated_gce_pruning(blobs):
         ({"smoothing": 2.0}, "'smoothing' parameter"),
         ({"loss": "focal"}, "'loss' parameter"),
         ({"label_correction": "medium"}, "'label_correction' parameter"),
-        ({"max_epochs": 0}, "'max_epochs' parameter"),
+        ({"max_epochs": -1}, "'max_epochs' parameter"),
         ({"lr": -1.0}, "'lr' parameter"),
         ({"batch_size": 0}, "'batch_size' parameter"),
         ({"alpha": -1.0}, "'alpha' parameter"),

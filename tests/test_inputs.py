@@ -310,10 +310,18 @@ def test_memmap_with_tensor_loader(tmp_path):
 # -------------------------------------------------------------- bad input
 def test_dataset_items_not_pairs():
     ds = TensorDataset(torch.from_numpy(X32))
-    with pytest.raises(ValueError, match=r"X is a TensorDataset whose items are not"):
+    # skorch's message, and sknoisy's naming the input (a PEP 678 note).
+    with pytest.raises(ValueError, match=r"non-skorch dataset that returns 1 value"):
         fast().fit(ds)
-    with pytest.raises(ValueError, match=r"not \(x, y\) pairs: item 0 is a Tensor"):
+    with pytest.raises(ValueError, match=r"X is a TensorDataset whose item 0 is a"):
+        fast().fit(ds)
+    with pytest.raises(ValueError, match=r"item 0 is a Tensor.*, not an \(x, y\)"):
         fast().fit(LazyDataset(X))
+    three = TensorDataset(*[torch.from_numpy(X32)] * 3)
+    with pytest.raises(ValueError, match=r"dataset that returns 3 values"):
+        fast().fit(three)
+    with pytest.raises(ValueError, match=r"dataset that returns 3 values"):
+        fast().fit(X32, Y).predict(three)
 
 
 def test_dataset_and_y_of_different_lengths():

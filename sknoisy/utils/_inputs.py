@@ -102,6 +102,30 @@ def _describe(value):
     return f"a {name}"
 
 
+def _items_error(dataset, item, name, n_values):
+    """skorch's error for items that are not ``(x, y)``, with sknoisy's hint."""
+    from skorch.dataset import ERROR_MSG_1_ITEM, ERROR_MSG_MORE_THAN_2_ITEMS
+
+    message = (
+        ERROR_MSG_1_ITEM
+        if n_values == 1
+        else ERROR_MSG_MORE_THAN_2_ITEMS.format(n_values)
+    )
+    note = (
+        f"sknoisy: {name} is a {type(dataset).__name__} whose item 0 is "
+        f"{_describe(item)}, not an (x, y) pair. Return (x, y) from "
+        "__getitem__, or pass the labels as y (the items are then x, (x,) or "
+        "(x, y) with y ignored)."
+    )
+    if not hasattr(ValueError, "add_note"):  # Python < 3.11: no PEP 678 notes
+        return ValueError(f"{message} {note}")
+    # skorch's message as is (code may compare it), sknoisy's as a note,
+    # printed with the traceback.
+    exc = ValueError(message)
+    exc.add_note(note)
+    return exc
+
+
 def _item_kind(dataset, item, name, need_pair):
     """How the input of an item is found: ``"pair"``, ``"single"`` or ``"x"``."""
     if isinstance(item, (tuple, list)):
@@ -109,14 +133,10 @@ def _item_kind(dataset, item, name, need_pair):
             return "pair"
         if len(item) == 1 and not need_pair:
             return "single"
-    elif not need_pair:
+        raise _items_error(dataset, item, name, len(item))
+    if not need_pair:
         return "x"
-    raise ValueError(
-        f"{name} is a {type(dataset).__name__} whose items are not (x, y) "
-        f"pairs: item 0 is {_describe(item)}. Return (x, y) from __getitem__, "
-        "or pass the labels as y (the items are then x, (x,) or (x, y) with "
-        "y ignored)."
-    )
+    raise _items_error(dataset, item, name, 1)
 
 
 def _batch_dtypes(xb, name):
@@ -354,6 +374,9 @@ def validate_dataset(dataset, need_pair, name="X"):
                 " Give the dataset a transform that returns tensors, e.g. "
                 "torchvision.transforms.ToTensor()."
             )
+        elif source.kind == "x" and isinstance(x, (bool, int, float, np.generic)):
+            # A single number per item: skorch's "returns 1 value" error.
+            raise _items_error(dataset, item, name, 1)
         raise TypeError(
             f"{name}'s items hold x as {_describe(x)}; sknoisy batches tensors "
             f"and arrays (or dicts of them).{hint}"

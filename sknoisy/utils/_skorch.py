@@ -7,7 +7,10 @@ import torch
 from sklearn.base import BaseEstimator
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.exceptions import NotInitializedError as SkorchNotInitializedError
 
+from ..exceptions import DivergenceWarning, NotInitializedError, _warn
+from ._data import X_KEY, is_indexed
 from ._torch import torch_seed
 
 # Top-level estimator parameter -> loss-constructor argument, per loss name.
@@ -48,6 +51,37 @@ class _SkorchMixin:
         tags.input_tags.sparse = False
         tags.non_deterministic = False
         return tags
+
+    def infer(self, x, **fit_params):
+        # The sample indices stay out of the module; bfloat16 under autocast.
+        if is_indexed(x):
+            x = x[X_KEY]
+        if self.precision == "float32":
+            return super().infer(x, **fit_params)
+        device_type = torch.device(self.device or "cpu").type
+        with torch.autocast(device_type, dtype=torch.bfloat16):
+            y_pred = super().infer(x, **fit_params)
+        # Losses, label correction and probabilities work in float32.
+        return y_pred.float()
+
+    def _fit_seed(self):
+        seed = torch_seed(self.random_state)
+        if seed is None:
+            return None
+        # partial_fit continues with a fresh but reproducible stream.
+        return (seed + len(self.history_ or [])) % (2**31 - 1)
+
+    def check_is_fitted(self, attributes=None, *args, **kwargs):
+        """Raise :class:`~sknoisy.exceptions.NotInitializedError` if needed.
+
+        As skorch's ``check_is_fitted`` (an initialised net counts as
+        fitted), with an error that is also scikit-learn's
+        :class:`~sklearn.exceptions.NotFittedError`.
+        """
+        try:
+            super().check_is_fitted(attributes, *args, **kwargs)
+        except SkorchNotInitializedError as exc:
+            raise NotInitializedError(*exc.args) from None
 
     def notify(self, method_name, **cb_kwargs):
         # Correctness: skorch's notify calls hooks on every entry of
@@ -117,6 +151,7 @@ class _SkorchMixin:
     def _start_call(self, epochs):
         """Epochs this training call will run (for the run plan)."""
         self.epochs_left_ = int(epochs)
+        self._divergence_warned = False
 
     def on_epoch_end(self, net, **kwargs):
         super().on_epoch_end(net, **kwargs)
@@ -124,7 +159,19 @@ class _SkorchMixin:
         for batch in batches:
             value = batch.get("train_loss")
             if value is not None and not np.isfinite(value):
-                raise FloatingPointError(
+                message = (
                     f"Training diverged: the train_loss is {value} in epoch "
                     f"{len(self.history)}. Lower lr, or check X for extreme values."
                 )
+                if getattr(self, "criterion", None) is None:
+                    raise FloatingPointError(message)
+                # A plain skorch criterion trains on, as in skorch: say it once.
+                if not getattr(self, "_divergence_warned", False):
+                    self._divergence_warned = True
+                    _warn(
+                        message + " (With a plain criterion, training goes on "
+                        "as in skorch; a module whose output does not suit the "
+                        "criterion also causes this.)",
+                        DivergenceWarning,
+                    )
+                return

@@ -18,7 +18,7 @@ from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, column_or_1d, validate_data
 from skorch.dataset import Dataset
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Subset
 
 from ._data import X_KEY, BatchedDataset, collate, float32_arrays, is_indexed, is_mapped
 from ._inputs import (
@@ -190,33 +190,54 @@ class _InputMixin:
         check_classification_targets(y)
         if reset:
             known = classes if classes is not None else self.classes
+            self._y_positions = False
             if known is not None:
-                known = np.unique(
-                    column_or_1d(check_array(known, ensure_2d=False, dtype=None))
-                )
-                unseen = np.setdiff1d(np.unique(y), known)
-                if unseen.size:
+                if len(known) == 0:
                     raise ValueError(
-                        f"y contains labels {unseen.tolist()} that are not in classes."
+                        "classes is empty; give the class labels, or None to "
+                        "infer them from y."
                     )
+                known = column_or_1d(check_array(known, ensure_2d=False, dtype=None))
+                if len(np.unique(known)) != len(known):
+                    raise ValueError(f"classes has repeated values: {known.tolist()}.")
+                self._y_positions = _are_positions(y, known)
+                if not self._y_positions:
+                    unseen = np.setdiff1d(np.unique(y), known)
+                    if unseen.size:
+                        raise ValueError(
+                            f"y contains labels {unseen.tolist()} that are not in "
+                            "classes."
+                        )
+                # Kept in the order given, as skorch does.
                 self.classes_inferred_ = known
             else:
                 self.classes_inferred_ = np.unique(y)
             if len(self.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
-                    f"in y; got 1 class ({self.classes_[0]!r})."
+                    f"in y; got {len(self.classes_)} class(es) "
+                    f"({self.classes_.tolist()!r})."
                 )
             self._n_classes = len(self.classes_)
-        y_enc = np.searchsorted(self.classes_, y)
-        y_enc = np.clip(y_enc, 0, len(self.classes_) - 1)
-        if np.any(self.classes_[y_enc] != y):
-            bad = np.unique(y[self.classes_[y_enc] != y])
+        if getattr(self, "_y_positions", False):
+            # skorch's convention: y holds positions in ``classes``.
+            if not _are_positions(y, self.classes_, any_in=True):
+                raise ValueError(
+                    "y holds positions in classes (as at the first fit), so its "
+                    f"values must be integers in [0, {len(self.classes_)}); got "
+                    f"values from {y.min()!r} to {y.max()!r}."
+                )
+            return y.astype(np.int64)
+        order = np.argsort(self.classes_, kind="stable")
+        ordered = self.classes_[order]
+        pos = np.clip(np.searchsorted(ordered, y), 0, len(ordered) - 1)
+        if np.any(ordered[pos] != y):
+            bad = np.unique(y[ordered[pos] != y])
             raise ValueError(
                 f"y contains labels {bad.tolist()} unseen during the first fit; "
                 f"known classes are {self.classes_.tolist()}."
             )
-        return y_enc.astype(np.int64)
+        return order[pos].astype(np.int64)
 
     def _prediction_input(self, X):
         """Validate X for prediction; a Dataset is wrapped to yield its x."""
@@ -254,8 +275,11 @@ class _InputMixin:
         iterator = self.iterator_train if training else self.iterator_valid
         if training and "shuffle" not in kwargs:
             kwargs["shuffle"] = True
-        if _is_loader(iterator):
-            # Pass pre-collated batches (BatchedDataset, ItemDataset) through.
+        if _is_loader(iterator) or (
+            not isinstance(iterator, type) and _pre_collated(dataset)
+        ):
+            # Pass pre-collated batches (BatchedDataset, ItemDataset) through;
+            # also to a callable that wraps a DataLoader (a partial, a mock).
             kwargs.setdefault("collate_fn", collate)
         kwargs.setdefault("batch_size", self.batch_size)
         if kwargs["batch_size"] == -1:
@@ -278,9 +302,29 @@ class _InputMixin:
             # Whole arrays go to these: give them the batches' dtypes.
             data = float32_arrays(data)
             X = {**X, X_KEY: data} if is_indexed(X) else data
-        if default:
+        if default and loaders:
             return BatchedDataset(X, y)
         return super().get_dataset(X, y)
+
+
+def _are_positions(y, classes, any_in=False):
+    """Whether integer ``y`` indexes ``classes`` (skorch's ``classes`` use).
+
+    At the first fit it must also share no value with ``classes`` (otherwise y
+    holds the labels themselves); later calls only check the range.
+    """
+    if y.dtype.kind not in "iu" or not len(y):
+        return False
+    if not any_in and np.isin(y, classes).any():
+        return False
+    return bool(y.min() >= 0 and y.max() < len(classes))
+
+
+def _pre_collated(dataset):
+    """Whether ``dataset`` (or the one a ``Subset`` views) yields batches."""
+    while isinstance(dataset, Subset):
+        dataset = dataset.dataset
+    return isinstance(dataset, (BatchedDataset, ItemDataset))
 
 
 def _is_loader(iterator):
