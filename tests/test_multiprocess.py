@@ -2,7 +2,7 @@
 
 The same training script runs once as a plain single process and once as two
 processes started with ``torch.distributed.run`` on 127.0.0.1 (gloo back end,
-``Accelerator(cpu=True, split_batches=True)`` so that both runs take the same
+``DataLoaderConfiguration(split_batches=True)`` so that both runs take the same
 global batches). Each process writes what it fitted to a file; the test
 checks that both processes hold the same corrected labels and label-state
 history, and that they recover the clean labels as well as one process does.
@@ -42,14 +42,15 @@ _SCRIPT = textwrap.dedent(
     import json, sys
     import numpy as np
     import torch
-    from accelerate import Accelerator
+    from accelerate import Accelerator, DataLoaderConfiguration
     from sklearn.datasets import load_digits
     from sklearn.preprocessing import StandardScaler
     from sknoisy.accelerate import AcceleratedNoisyLabelClassifier
     from sknoisy.noise import corrupt_labels
 
     out, keys = sys.argv[1], json.loads(sys.argv[2])
-    accelerator = Accelerator(cpu=True, split_batches=True)
+    config = DataLoaderConfiguration(split_batches=True)
+    accelerator = Accelerator(cpu=True, dataloader_config=config)
     X, y_clean = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X).astype(np.float32)
     y = corrupt_labels(y_clean, kind="symmetric", rate=0.4, random_state=0)
@@ -67,6 +68,15 @@ _SCRIPT = textwrap.dedent(
         "recovery": float(np.mean(clf.corrected_labels_ == y_clean)),
         "given": float(np.mean(y == y_clean)),
     }
+    # A network that does not learn (lr=1e-30) gives the same outputs however
+    # the epochs are sharded: the label state must then be the one-process
+    # state. 1001 samples: the sampler pads the last batch with repeats.
+    frozen = AcceleratedNoisyLabelClassifier(
+        accelerator=accelerator, label_correction="soft", lr=1e-30,
+        anneal_lr=False, correction_start=1, correction_window=3, max_epochs=3,
+        random_state=0,
+    ).fit(X[:1001], y[:1001])
+    result["frozen_soft"] = frozen.soft_labels_.tolist()
     try:  # the module was unwrapped after training
         clf.partial_fit(X, y)
         result["error"] = None
@@ -125,6 +135,15 @@ def test_every_process_holds_the_same_labels(runs):
     assert rank0["history"] == rank1["history"]
     assert rank0["start"] == rank1["start"] is not None
     assert any(row["heldout_score"] is not None for row in rank0["history"])
+
+
+def test_the_label_state_is_the_one_process_state(runs):
+    # Same outputs in, same labels out: the exchange neither drops nor
+    # double-counts a sample (nor the repeats that pad the last batch).
+    np.testing.assert_allclose(
+        runs["rank0of2"]["frozen_soft"], runs["rank0of1"]["frozen_soft"], atol=1e-6
+    )
+    assert runs["rank0of2"]["frozen_soft"] == runs["rank1of2"]["frozen_soft"]
 
 
 def test_two_processes_recover_as_many_labels_as_one(runs):
