@@ -153,7 +153,10 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
       decisions (start of correction, held-out scores, changed labels). The
       held-out labels of ``correction_start="auto"`` are drawn by the main
       process. The loss of a batch stays local. ``corrected_labels_`` and the
-      other fitted attributes are the same in every process.
+      other fitted attributes are the same in every process. To keep the
+      steps of a one-process run, pass the accelerator
+      ``DataLoaderConfiguration(split_batches=True)`` (``batch_size`` is then
+      the global batch); see :ref:`correction_processes`.
     - Continuing a run across processes (``partial_fit``, or ``fit`` with
       ``warm_start=True``) after ``unwrap_after_train=True`` unwrapped the
       module raises a ``ValueError``: the processes would train their copies
