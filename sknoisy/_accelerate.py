@@ -15,6 +15,7 @@ from skorch.hf import AccelerateMixin
 from skorch.utils import to_tensor
 
 from ._classifier import NoisyLabelClassifier
+from .correction._callbacks import LabelCorrection
 from .losses._pruning import TruncationPruning
 from .utils._data import INDEX_KEY, is_indexed
 
@@ -23,6 +24,74 @@ __all__ = ["AcceleratedNoisyLabelClassifier"]
 
 def _n_processes(accelerator):
     return int(getattr(accelerator, "num_processes", 1) or 1)
+
+
+def _all_reduce_(accelerator, tensor, op):
+    """Reduce ``tensor`` across processes in place; ``op`` is "sum" or "max"."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized():
+        reduce_op = dist.ReduceOp.SUM if op == "sum" else dist.ReduceOp.MAX
+        dist.all_reduce(tensor, op=reduce_op)
+    else:  # other back ends (e.g. XLA): accelerate's reduce returns a copy
+        tensor.copy_(accelerator.reduce(tensor, reduction=op))
+    return tensor
+
+
+def _share_epoch_outputs(accelerator, state):
+    """Give every process the outputs that all processes recorded this epoch.
+
+    Each process has recorded, in ``state.epoch_probs`` and
+    ``state.recorded``, the softmax outputs of the batches it trained on (and
+    of its share of the validation batches). Every sample gets one owner, the
+    lowest process that recorded it (a sample recorded twice is one that the
+    distributed sampler repeated to even out the last batches); one
+    all-reduce of ``n`` integers finds the owners and the kind of record, and
+    one sum all-reduce of the ``n x C`` outputs, in which every row has a
+    single non-zero term, copies each owner's rows to every process exactly.
+    """
+    rank, size = int(accelerator.process_index), _n_processes(accelerator)
+    recorded = state.recorded
+    # (size - rank) * 4 + kind: the maximum is the lowest recording process.
+    code = torch.where(
+        recorded > 0,
+        (size - rank) * 4 + recorded.to(torch.int32),
+        torch.zeros((), dtype=torch.int32, device=recorded.device),
+    )
+    _all_reduce_(accelerator, code, "max")
+    mine = (code > 0) & (size - code // 4 == rank)
+    state.epoch_probs.masked_fill_(~mine[:, None], 0.0)
+    _all_reduce_(accelerator, state.epoch_probs, "sum")
+    state.recorded.copy_(code % 4)
+
+
+class _SharedLabelCorrection(LabelCorrection):
+    """Label correction whose label state is the same in every process.
+
+    With several processes each one trains on its shard of every epoch, so
+    it records the outputs of its shard only. At every epoch end, before the
+    outputs are folded into the labels, the processes exchange them
+    (:func:`_share_epoch_outputs`): every process then folds the outputs of
+    all samples, scores the held-out labels on all of them, and takes the
+    same decisions (start of correction, changed labels) from the same
+    numbers. The held-out labels are drawn by the main process.
+    """
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        state = self._state(net)
+        if _n_processes(net.accelerator) > 1 and state.recording:
+            # Without random_state every process would draw its own mask.
+            mask = state.heldout.to(torch.int32)
+            if int(net.accelerator.process_index) != 0:
+                mask.zero_()
+            _all_reduce_(net.accelerator, mask, "max")
+            state.set_heldout(mask.bool())
+
+    def on_epoch_end(self, net, **kwargs):
+        state = self._state(net)
+        if _n_processes(net.accelerator) > 1 and state.recording:
+            _share_epoch_outputs(net.accelerator, state)
+        super().on_epoch_end(net, **kwargs)
 
 
 class _GatheredTruncationPruning(TruncationPruning):
@@ -76,11 +145,22 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
       only) when ``verbose`` is truthy, whereas skorch's mixin prints it always.
     - ``loss="truncated_gce"``: the pruning weights computed by each process on
       its shard are gathered, so all processes share the same weights.
-    - ``label_correction`` is refused with more than one process: its label
-      state is updated from the training batches a process sees, which are a
-      different shard in every process, so the corrected labels would diverge
-      between processes. Train it on one process (one GPU), or on several GPUs
-      without label correction.
+    - ``label_correction`` across processes: each process trains on its own
+      shard of every epoch and records the outputs of that shard; at every
+      epoch end the processes exchange them (one all-reduce of ``n x C``
+      float32 outputs and one of ``n`` integers), so every process folds the
+      outputs of all samples into the same label state and takes the same
+      decisions (start of correction, held-out scores, changed labels). The
+      held-out labels of ``correction_start="auto"`` are drawn by the main
+      process. The loss of a batch stays local. ``corrected_labels_`` and the
+      other fitted attributes are the same in every process. To keep the
+      steps of a one-process run, pass the accelerator
+      ``DataLoaderConfiguration(split_batches=True)`` (``batch_size`` is then
+      the global batch); see :ref:`correction_processes`.
+    - Continuing a run across processes (``partial_fit``, or ``fit`` with
+      ``warm_start=True``) after ``unwrap_after_train=True`` unwrapped the
+      module raises a ``ValueError``: the processes would train their copies
+      without synchronised gradients. Pass ``unwrap_after_train=False``.
     - Saving: the module is unwrapped after training (``unwrap_after_train``),
       after which the estimator pickles; skorch calls pickling accelerated nets
       fragile, so prefer :meth:`save_params` and :meth:`load_params`.
@@ -138,19 +218,33 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
         )
 
     # ------------------------------------------------------------------
-    # Checks
+    # Training across processes
     # ------------------------------------------------------------------
-    def _check_params(self):
-        super()._check_params()
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        if getattr(self, "_prepare_refit", False):
+            # The refit on corrected labels starts with a fresh module and
+            # optimizer: prepare them like the first ones.
+            self._unwrap_accelerator()
+            self._initialize_accelerator()
         n_processes = _n_processes(self.accelerator)
-        if self.label_correction is not None and n_processes > 1:
+        if n_processes > 1 and not self._wrapped_with_accelerator:
             raise ValueError(
-                f"label_correction={self.label_correction!r} is not supported with "
-                f"accelerate across several processes (num_processes="
-                f"{n_processes}): each process corrects the labels of a different "
-                "shard of the training data, so the labels would diverge. Train with "
-                "one process, or set label_correction=None."
+                f"{type(self).__name__} cannot continue training across "
+                f"{n_processes} processes after unwrap_after_train=True "
+                "unwrapped the module: each process would train its own copy "
+                "without synchronised gradients, so the models (and corrected "
+                "labels) would diverge. Pass unwrap_after_train=False to continue "
+                "with partial_fit or warm_start=True, or call fit with "
+                "warm_start=False to start a new run."
             )
+        return super().on_train_begin(net, X=X, y=y, **kwargs)
+
+    def _refit_on_corrected(self, state, indexed, y_enc, **fit_params):
+        self._prepare_refit = True
+        try:
+            return super()._refit_on_corrected(state, indexed, y_enc, **fit_params)
+        finally:
+            del self._prepare_refit
 
     # ------------------------------------------------------------------
     # Callbacks and printing
@@ -161,6 +255,8 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
         for name, callback in super()._default_callbacks:
             if isinstance(callback, TruncationPruning):
                 callback = _GatheredTruncationPruning()
+            elif type(callback) is LabelCorrection:
+                callback = _SharedLabelCorrection(**callback.get_params())
             callbacks.append((name, callback))
         return callbacks
 

@@ -3,7 +3,8 @@
 Single-process tests run in this process; one test starts two CPU processes
 with ``torch.distributed.run`` (gloo backend on 127.0.0.1) to check what
 happens across processes: sharded batches keep their sample indices, pruning
-weights agree, and label correction is refused.
+weights agree, and label correction trains (tests/test_multiprocess.py checks
+its labels).
 """
 
 import json
@@ -42,6 +43,12 @@ CONFIGS = {
     "gce": {"loss": "gce"},
     "truncated_gce": {"loss": "truncated_gce", "prune_start": 2, "prune_every": 1},
     "soft-correction": {"label_correction": "soft", "correction_start": 1},
+    "soft-correction-refit": {
+        "label_correction": "soft",
+        "correction_start": 1,
+        "refit_corrected": True,
+        "refit_epochs": 2,
+    },
 }
 
 
@@ -136,15 +143,33 @@ def test_sample_index_dict_survives_the_prepared_data_loader(data, accelerator):
 
 
 @needs_accelerate
-def test_label_correction_is_refused_across_processes(data):
-    X, y = data
-    # A stand-in with the one attribute the check reads; fails before training.
+def test_label_correction_is_accepted_across_processes(data):
+    # A stand-in with the attributes the checks read: nothing is refused
+    # before training (the stand-in fails later, preparing the module).
     two_processes = SimpleNamespace(num_processes=2, device_placement=True)
     clf = AcceleratedNoisyLabelClassifier(
         accelerator=two_processes, label_correction="soft"
     )
-    with pytest.raises(ValueError, match=r"label_correction='soft'.*num_processes=2"):
-        clf.fit(X, y)
+    clf._check_params()
+    names = [name for name, _ in clf._default_callbacks]
+    assert "label_correction" in names
+
+
+@needs_accelerate
+def test_continuing_unwrapped_across_processes_is_refused(data, accelerator):
+    X, y = data
+    clf = AcceleratedNoisyLabelClassifier(
+        accelerator=accelerator,
+        **_params(label_correction="soft", correction_start=1, correction_window=2),
+    ).fit(X, y)
+    # The same net as seen by one of two processes after fit unwrapped it.
+    clf.accelerator = SimpleNamespace(
+        num_processes=2, process_index=0, device=accelerator.device
+    )
+    with pytest.raises(
+        ValueError, match=r"across 2 processes.*unwrap_after_train=False"
+    ):
+        clf.partial_fit(X, y)
 
 
 @needs_accelerate
@@ -239,11 +264,13 @@ _SCRIPT = textwrap.dedent(
         "proba_shape": list(clf.predict_proba(X).shape),
         "score": clf.score(X, y_clean),
     }
-    try:
-        Recording(accelerator=accelerator, label_correction="soft").fit(X, y)
-        result["error"] = None
-    except ValueError as exc:
-        result["error"] = str(exc)
+    corrected = Recording(
+        accelerator=accelerator, label_correction="soft", correction_start=2,
+        correction_window=2, max_epochs=4, batch_size=16, random_state=0,
+        refit_corrected=True, refit_epochs=2,
+    ).fit(X, y)
+    result["corrected"] = corrected.corrected_labels_.tolist()
+    result["refit_proba"] = corrected.predict_proba(X).tolist()
     with open(f"{out}/rank{accelerator.process_index}.json", "w") as f:
         json.dump(result, f)
     accelerator.wait_for_everyone()
@@ -297,5 +324,10 @@ def test_two_cpu_processes(tmp_path):
     assert sum(weights[:20]) < 10  # most wrong labels pruned
     assert all(r["proba_shape"] == [120, 3] for r in ranks)
     assert all(r["score"] > 0.8 for r in ranks)
-    for r in ranks:
-        assert r["error"] is not None and "label_correction" in r["error"]
+    # Label correction trains; both processes hold the same labels.
+    assert ranks[0]["corrected"] == ranks[1]["corrected"]
+    assert len(ranks[0]["corrected"]) == 120
+    # The refit on the corrected labels trained one synchronised model.
+    np.testing.assert_allclose(
+        ranks[0]["refit_proba"], ranks[1]["refit_proba"], rtol=1e-5, atol=1e-6
+    )
