@@ -234,3 +234,34 @@ def test_each_epoch_is_seeded_from_random_state_and_its_number(noisy):
     clf.fit(X, y)
     clf.partial_fit(X, y)  # epochs 3 and 4 draw what the 4-epoch fit drew
     assert seen == first and len(set(first)) == 4
+
+
+def test_load_init_state_of_other_labels_is_refused(noisy, tmp_path):
+    X, y = noisy
+    params = _params()
+
+    def checkpoint():
+        return Checkpoint(
+            dirname=tmp_path, monitor=None, f_label_state="label_state.pt"
+        )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrectionWarning)
+        NoisyLabelClassifier(callbacks=[checkpoint(), Interrupt(4)], **params).fit(X, y)
+    other = y.copy()
+    other[:5] = (other[:5] + 1) % 4
+    cp = checkpoint()
+    with pytest.raises(ValueError, match="5 of .* given labels differ"):
+        NoisyLabelClassifier(callbacks=[cp, LoadInitState(cp)], **params).fit(
+            X, other, epochs=2
+        )
+    with pytest.raises(ValueError, match=r"has \d+ samples, this call has 40"):
+        NoisyLabelClassifier(callbacks=[cp, LoadInitState(cp)], **params).fit(
+            X[:40], y[:40], epochs=2
+        )
+    # the same data resumes
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrectionWarning)
+        NoisyLabelClassifier(callbacks=[cp, LoadInitState(cp)], **params).fit(
+            X, y, epochs=2
+        )

@@ -118,6 +118,37 @@ class _LabelStateMixin:
             hard=self.label_correction == "hard",
         )
 
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        state = self._label_state()
+        # Compared once the callbacks' on_train_begin ran (skorch's
+        # LoadInitState loads a checkpoint there): see on_epoch_begin.
+        self._call_labels = None if state is None else state.y.clone()
+
+    def on_epoch_begin(self, net, **kwargs):
+        super().on_epoch_begin(net, **kwargs)
+        expected = getattr(self, "_call_labels", None)
+        if expected is None:
+            return
+        self._call_labels = None
+        state = self._label_state()
+        if state is not None and not state.matches(expected):
+            n_state, n = len(state.y), len(expected)
+            what = (
+                f"{n_state} samples, this call has {n}"
+                if n_state != n
+                else f"{int((state.y.cpu() != expected.cpu()).sum())} of {n} "
+                "given labels differ from this call's"
+            )
+            raise ValueError(
+                "The label state loaded at the start of training (by a "
+                "callback such as skorch's LoadInitState, from a checkpoint's "
+                f"f_label_state) belongs to other data: it has {what}. Resume "
+                "with the X and y of the checkpointed run, or start label "
+                "correction afresh by not loading the label state "
+                "(Checkpoint(f_label_state=None))."
+            )
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         state = self._label_state()
         weighted = (
