@@ -380,3 +380,24 @@ def test_iterable_dataset_and_wrong_features_refused():
     clf = fast(max_epochs=1).fit(X32, Y)
     with pytest.raises(ValueError, match="X has 3 features per sample"):
         clf.predict(LazyDataset(X[:, :3]))
+
+
+# ---------------------------------------------------- searches on a Dataset
+def test_grid_search_on_a_slice_dataset_equals_arrays():
+    from sklearn.model_selection import GridSearchCV
+    from skorch.helper import SliceDataset
+
+    ds = TensorDataset(torch.from_numpy(X32), torch.from_numpy(Y))
+    grid = {"q": [0.3, 0.7]}
+    est = fast(loss="gce", **CONFIGS["soft"])
+    on_arrays = GridSearchCV(est, grid, cv=3).fit(X32, Y)
+    on_dataset = GridSearchCV(est, grid, cv=3).fit(SliceDataset(ds, idx=0), Y)
+    np.testing.assert_allclose(
+        on_dataset.cv_results_["mean_test_score"],
+        on_arrays.cv_results_["mean_test_score"],
+    )
+    best = on_dataset.best_estimator_
+    np.testing.assert_array_equal(
+        best.corrected_labels_, on_arrays.best_estimator_.corrected_labels_
+    )
+    assert best.predict(SliceDataset(ds, idx=0)).shape == Y.shape

@@ -19,6 +19,7 @@ import torch
 from scipy import sparse
 from sklearn.utils import check_array
 from skorch.dataset import Dataset as SkorchDataset
+from skorch.helper import SliceDataset
 from torch.utils.data import (
     Dataset,
     IterableDataset,
@@ -77,7 +78,9 @@ def is_map_dataset(X):
             "map-style Dataset (with __len__ and __getitem__): the label state "
             "looks samples up by index."
         )
-    return isinstance(X, Dataset)
+    # skorch's SliceDataset (a Dataset that scikit-learn can index, for
+    # GridSearchCV and cross_val_score) yields one part of each item.
+    return isinstance(X, (Dataset, SliceDataset))
 
 
 def is_dict_input(X):
