@@ -1,0 +1,622 @@
+"""Seconds per epoch and peak memory of a fit as n grows, X in a memmap.
+
+Synthetic tabular data (``--features`` 20 float32 features, ``--classes`` 10
+Gaussian classes, 20% of the labels flipped to another class) is written
+chunk by chunk into one ``.npy`` file per size with
+``np.lib.format.open_memmap``, so that the data never sit whole in memory,
+and opened with ``np.load(path, mmap_mode="r")``. For each size ``n`` and
+each method, cross entropy (``ce``) and soft label correction from the end of
+the first epoch (``correction``: ``label_correction="soft",
+correction_start=1``), a fresh process fits a :class:`~sknoisy.NoisyLabelClassifier`
+(its default MLP, 256 and 128 hidden units, batch ``--batch-size``) on the
+memmap and the labels (``y`` loaded into memory, int64). Recorded per fit:
+
+- the wall time of every epoch (from the start of one epoch to the start of
+  the next, so every callback's work is counted) and ``seconds_per_epoch``,
+  the median of the epochs after the first (the first also pays for the
+  first reads of the file and for setting up);
+- ``extra_rss``: the peak resident set size (``ru_maxrss``) minus the same
+  just before the fit, in a process that has imported everything and opened
+  the memmap. It counts the pages of the file that the fit reads (``X`` is
+  read, not copied: at most its size on disk);
+- ``extra_anon``: the peak of the process' anonymous memory (``RssAnon``,
+  sampled every 20 ms) minus the same before the fit: what the fit
+  allocates (labels, shuffled indices, the label state, torch's buffers),
+  without the mapped file.
+
+Each configuration runs ``--repeats`` times (a process each); the table
+keeps the fastest run and the median memory. The epochs per fit are
+``max(2, min(20, ceil(300000 / n)))``. Lines ``value = a + b n`` are
+fitted by least squares over all sizes: ``b`` is the cost of one sample
+(microseconds per sample per epoch, bytes per sample), ``a`` the fixed cost;
+the log-log slope is fitted over the sizes ``n >= --slope-from``, where the
+fixed costs no longer dominate.
+
+Usage::
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_scale.py \\
+        --out benchmarks/results/scale.json --rst docs/scale_table.rst \\
+        --plot docs/_static/bench_scale.png
+    OMP_NUM_THREADS=1 python benchmarks/bench_scale.py --quick   # a smoke test
+
+``--report FILE`` prints (and, with ``--rst`` / ``--plot``, writes) the table
+of a saved run without fitting. Sizes whose files would not fit on the disk
+of ``--dir`` (with 20% to spare) are skipped and listed in the JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+
+import numpy as np
+from _common import print_table
+
+SIZES = [10_000, 30_000, 100_000, 300_000, 1_000_000, 10_000_000]
+QUICK_SIZES = [1_000, 3_000]
+METHODS = {
+    "ce": {},
+    "correction": {"label_correction": "soft", "correction_start": 1},
+}
+CHUNK = 100_000
+NOISE_RATE = 0.2
+
+
+# ---------------------------------------------------------------------------
+# data
+# ---------------------------------------------------------------------------
+def write_data(directory, n, n_features=20, n_classes=10, seed=0):
+    """Write a noisy synthetic classification set as two ``.npy`` files.
+
+    Parameters
+    ----------
+    directory : str
+        Folder of the files.
+    n : int
+        Number of samples.
+    n_features : int, default=20
+        Number of float32 features.
+    n_classes : int, default=10
+        Number of classes.
+    seed : int, default=0
+        Seed of the class centres and of the samples. Chunk ``i`` of rows is
+        drawn from ``(seed, i)``, so a smaller set is a prefix of a larger one.
+
+    Returns
+    -------
+    x_path, y_path : str
+        ``X`` (float32, shape ``(n, n_features)``) and the noisy labels (int64,
+        shape ``(n,)``): Gaussian classes around random centres, each label
+        flipped to another class with probability 0.2.
+    """
+    centres = np.random.default_rng(seed).normal(
+        scale=1.5, size=(n_classes, n_features)
+    )
+    x_path = os.path.join(directory, f"X_{n}.npy")
+    y_path = os.path.join(directory, f"y_{n}.npy")
+    X = np.lib.format.open_memmap(
+        x_path, mode="w+", dtype=np.float32, shape=(n, n_features)
+    )
+    y = np.lib.format.open_memmap(y_path, mode="w+", dtype=np.int64, shape=(n,))
+    for i, start in enumerate(range(0, n, CHUNK)):
+        stop = min(start + CHUNK, n)
+        m = stop - start
+        rng = np.random.default_rng([seed, i])  # whole chunks: prefixes agree
+        true = rng.integers(0, n_classes, CHUNK)[:m]
+        noise = rng.normal(size=(CHUNK, n_features))[:m]
+        X[start:stop] = centres[true] + noise
+        flip = rng.random(CHUNK)[:m] < NOISE_RATE
+        shift = rng.integers(1, n_classes, CHUNK)[:m]
+        y[start:stop] = np.where(flip, (true + shift) % n_classes, true)
+    X.flush()
+    y.flush()
+    del X, y
+    return x_path, y_path
+
+
+def epochs_for(n):
+    """Epochs of a fit on ``n`` samples: enough to time the small sizes."""
+    return max(2, min(20, math.ceil(300_000 / n)))
+
+
+# ---------------------------------------------------------------------------
+# one fit (in a fresh process)
+# ---------------------------------------------------------------------------
+def _rss_anon_kib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _epoch_clock():
+    from skorch.callbacks import Callback
+
+    class EpochClock(Callback):
+        """Record the time at the start of every epoch and at the end of fit."""
+
+        def initialize(self):
+            self.times_ = []
+            return self
+
+        def on_epoch_begin(self, net, **kwargs):
+            self.times_.append(time.perf_counter())
+
+        def on_train_end(self, net, **kwargs):
+            self.times_.append(time.perf_counter())
+
+    return EpochClock()
+
+
+def measure(x_path, y_path, method, epochs, batch_size, hidden=None):
+    """Fit once on the memmap and return times and memory.
+
+    Parameters
+    ----------
+    x_path, y_path : str
+        Files written by :func:`write_data`.
+    method : {"ce", "correction"}
+        Cross entropy, or soft label correction from the end of epoch 1.
+    epochs : int
+        ``max_epochs``.
+    batch_size : int
+        Batch size.
+    hidden : tuple of int, default=None
+        Hidden layer sizes of the MLP; ``None`` keeps the default.
+
+    Returns
+    -------
+    dict
+        ``epoch_seconds`` (list), ``seconds_per_epoch``, ``fit_seconds``,
+        ``baseline_rss``, ``extra_rss`` and ``extra_anon`` (bytes) and
+        ``train_loss`` (last epoch).
+    """
+    import torch
+
+    from sknoisy import NoisyLabelClassifier
+
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    X = np.load(x_path, mmap_mode="r")
+    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    baseline_anon = _rss_anon_kib()
+    peak, stop = [baseline_anon], threading.Event()
+
+    def sample():
+        while not stop.wait(0.02):
+            peak[0] = max(peak[0], _rss_anon_kib())
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    y = np.load(y_path)
+    params = dict(METHODS[method], max_epochs=epochs, batch_size=batch_size)
+    if hidden is not None:
+        params["module__hidden_layer_sizes"] = tuple(hidden)
+    clock = _epoch_clock()
+    clf = NoisyLabelClassifier(random_state=0, callbacks=[clock], **params)
+    start = time.perf_counter()
+    clf.fit(X, y)
+    fit_seconds = time.perf_counter() - start
+    stop.set()
+    thread.join()
+    peak[0] = max(peak[0], _rss_anon_kib())
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    epoch_seconds = np.diff(clock.times_).tolist()
+    return {
+        "epoch_seconds": epoch_seconds,
+        "seconds_per_epoch": statistics.median(epoch_seconds[1:]),
+        "fit_seconds": fit_seconds,
+        "baseline_rss": baseline_rss * 1024,
+        "extra_rss": (maxrss - baseline_rss) * 1024,  # ru_maxrss is in KiB
+        "extra_anon": (peak[0] - baseline_anon) * 1024,
+        "train_loss": float(clf.history[-1, "train_loss"]),
+    }
+
+
+def run_fit(x_path, y_path, method, epochs, batch_size, hidden, in_process):
+    """:func:`measure` in a fresh Python process (or in this one)."""
+    if in_process:
+        return measure(x_path, y_path, method, epochs, batch_size, hidden)
+    spec = json.dumps([x_path, y_path, method, epochs, batch_size, hidden])
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    out = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--child", spec],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------
+# summary: lines and log-log slopes
+# ---------------------------------------------------------------------------
+def summarise(runs):
+    """One row per size and method: fastest epoch, median memory.
+
+    Parameters
+    ----------
+    runs : list of dict
+        Results of :func:`measure`, with ``n``, ``method`` and ``x_bytes``.
+
+    Returns
+    -------
+    list of dict
+        Sorted by method, then ``n``.
+    """
+    groups = {}
+    for run in runs:
+        groups.setdefault((run["method"], run["n"]), []).append(run)
+    rows = []
+    for (method, n), group in sorted(groups.items()):
+        rows.append(
+            {
+                "method": method,
+                "n": n,
+                "epochs": len(group[0]["epoch_seconds"]),
+                "repeats": len(group),
+                "x_bytes": group[0]["x_bytes"],
+                "seconds_per_epoch": min(r["seconds_per_epoch"] for r in group),
+                "first_epoch_seconds": min(r["epoch_seconds"][0] for r in group),
+                "extra_rss": statistics.median(r["extra_rss"] for r in group),
+                "extra_anon": statistics.median(r["extra_anon"] for r in group),
+            }
+        )
+    return rows
+
+
+def fit_growth(rows, key, slope_from):
+    """Fit ``value = a + b n`` and the log-log slope, per method.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Output of :func:`summarise`.
+    key : str
+        The measured value.
+    slope_from : int
+        Smallest ``n`` of the log-log fit.
+
+    Returns
+    -------
+    dict
+        Per method: ``per_sample`` (``b``), ``intercept`` (``a``),
+        ``loglog_slope`` and ``slope_sizes`` (the sizes of that fit).
+    """
+    out = {}
+    for method in sorted({r["method"] for r in rows}):
+        mine = [r for r in rows if r["method"] == method]
+        n = np.array([r["n"] for r in mine], dtype=float)
+        v = np.array([r[key] for r in mine], dtype=float)
+        b, a = np.polyfit(n, v, 1) if len(n) > 1 else (v[0] / n[0], 0.0)
+        big = (n >= slope_from) & (v > 0)
+        if big.sum() < 2:  # too few sizes: use the largest two
+            big = np.zeros_like(big)
+            big[np.argsort(n)[-2:]] = True
+            big &= v > 0
+        slope = (
+            float(np.polyfit(np.log(n[big]), np.log(v[big]), 1)[0])
+            if big.sum() >= 2
+            else float("nan")
+        )
+        out[method] = {
+            "per_sample": float(b),
+            "intercept": float(a),
+            "loglog_slope": slope,
+            "slope_sizes": [int(x) for x in n[big]],
+        }
+    return out
+
+
+def growth(rows, slope_from):
+    """:func:`fit_growth` of time, peak RSS and anonymous memory."""
+    return {
+        key: fit_growth(rows, key, slope_from)
+        for key in ("seconds_per_epoch", "extra_rss", "extra_anon")
+    }
+
+
+# ---------------------------------------------------------------------------
+# report: text, reST table, plot
+# ---------------------------------------------------------------------------
+MIB = 2**20
+
+
+def table(rows):
+    """Header and rows: one line per size, the two methods side by side."""
+    by = {(r["method"], r["n"]): r for r in rows}
+    header = [
+        "n",
+        "X on disk (MiB)",
+        "epochs",
+        "s/epoch CE",
+        "s/epoch corr.",
+        "RSS CE (MiB)",
+        "RSS corr. (MiB)",
+        "anon CE (MiB)",
+        "anon corr. (MiB)",
+    ]
+    lines = []
+    for n in sorted({r["n"] for r in rows}):
+        ce, jo = by.get(("ce", n)), by.get(("correction", n))
+        first = ce or jo
+
+        def cell(r, key, scale=1.0, fmt="{:.0f}"):
+            return "-" if r is None else fmt.format(r[key] / scale)
+
+        lines.append(
+            [
+                f"{n:,}",
+                f"{first['x_bytes'] / MIB:.1f}",
+                str(first["epochs"]),
+                cell(ce, "seconds_per_epoch", fmt="{:.3g}"),
+                cell(jo, "seconds_per_epoch", fmt="{:.3g}"),
+                cell(ce, "extra_rss", MIB),
+                cell(jo, "extra_rss", MIB),
+                cell(ce, "extra_anon", MIB),
+                cell(jo, "extra_anon", MIB),
+            ]
+        )
+    return header, lines
+
+
+def constants_text(fits):
+    """One sentence per method with the fitted constants."""
+    names = {"ce": "cross entropy", "correction": "soft correction"}
+    out = []
+    for method in fits["seconds_per_epoch"]:
+        t = fits["seconds_per_epoch"][method]
+        rss, anon = fits["extra_rss"][method], fits["extra_anon"][method]
+        out.append(
+            f"{names.get(method, method)}: "
+            f"{t['per_sample'] * 1e6:.2f} µs per sample per epoch "
+            f"(+ {t['intercept']:.2f} s, log-log slope {t['loglog_slope']:.2f}); "
+            f"peak RSS {rss['per_sample']:.0f} bytes per sample "
+            f"(+ {rss['intercept'] / MIB:.0f} MiB, slope {rss['loglog_slope']:.2f}), "
+            f"of which anonymous {anon['per_sample']:.0f} bytes per sample "
+            f"(+ {anon['intercept'] / MIB:.0f} MiB, slope "
+            f"{anon['loglog_slope']:.2f})"
+        )
+    return out
+
+
+def print_report(result):
+    """Print the table, the fitted constants and the skipped sizes."""
+    header, lines = table(result["rows"])
+    print_table(header, lines)
+    for line in constants_text(result["fits"]):
+        print(line)
+    if result.get("skipped"):
+        print(f"skipped (disk): {result['skipped']}")
+
+
+def write_rst(result, path, image=None):
+    """Write the docs table (and the figure directive) as a reST fragment."""
+    header, lines = table(result["rows"])
+    out = [
+        ".. This file is generated by benchmarks/bench_scale.py; do not edit.",
+        "",
+        f"Command: ``{result['command']}``; {result['environment']}.",
+        "",
+        ".. list-table::",
+        "   :header-rows: 1",
+        "",
+    ]
+    for row in [header, *lines]:
+        out.append("   * - " + str(row[0]))
+        out.extend(f"     - {x}" for x in row[1:])
+    out += ["", "Fitted lines (value = a + b n) and log-log slopes:", ""]
+    out += [f"- {line}." for line in constants_text(result["fits"])]
+    if image:
+        out += [
+            "",
+            f".. image:: {image}",
+            "   :width: 100%",
+            "   :alt: "
+            + ("log-log plot of seconds per epoch and extra peak memory against n"),
+        ]
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def plot(result, path):
+    """Log-log plot of seconds per epoch and extra memory against ``n``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["rows"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    styles = {"ce": ("C0", "cross entropy"), "correction": ("C1", "soft correction")}
+    panels = [
+        (axes[0], [("seconds_per_epoch", "-", "")], 1.0, "seconds per epoch"),
+        (
+            axes[1],
+            [("extra_rss", "-", "peak RSS, "), ("extra_anon", ":", "anonymous, ")],
+            MIB,
+            "extra peak memory (MiB)",
+        ),
+    ]
+    for ax, keys, scale, label in panels:
+        for method, (color, name) in styles.items():
+            mine = sorted(
+                (r for r in rows if r["method"] == method), key=lambda r: r["n"]
+            )
+            if not mine:
+                continue
+            n = np.array([r["n"] for r in mine])
+            for key, ls, prefix in keys:
+                v = np.array([r[key] for r in mine]) / scale
+                ok = v > 0
+                ax.plot(n[ok], v[ok], ls, marker="o", color=color, label=prefix + name)
+        n_all = np.array(sorted({r["n"] for r in rows}), dtype=float)
+        ref = max(r[keys[0][0]] for r in rows) / scale
+        ax.plot(n_all, ref * n_all / n_all[-1], "--", color="grey", label="slope 1")
+        ax.set(xscale="log", yscale="log", xlabel="n (samples)", ylabel=label)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("NoisyLabelClassifier on a float32 memmap, 20 features, 10 classes")
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------
+# main
+# ---------------------------------------------------------------------------
+def _environment():
+    import torch
+
+    import sknoisy
+
+    return (
+        f"sknoisy {sknoisy.__version__}, torch {torch.__version__}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPU cores, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
+    )
+
+
+def _command(args):
+    parts = ["OMP_NUM_THREADS=1 python benchmarks/bench_scale.py"]
+    if args.quick:
+        parts.append("--quick")
+    else:
+        parts.append("--sizes " + " ".join(str(n) for n in args.sizes))
+        parts.append(f"--repeats {args.repeats} --batch-size {args.batch_size}")
+    return " ".join(parts)
+
+
+def run(args):
+    """Write the data, run every fit, and return the result dict."""
+    if args.quick:
+        args.sizes, args.repeats, args.batch_size = QUICK_SIZES, 1, 256
+        hidden = [16]
+    else:
+        hidden = None
+    sizes = sorted(args.sizes)
+    runs, skipped = [], []
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        for n in sizes:
+            need = n * (args.features * 4 + 8)
+            if shutil.disk_usage(tmp).free < 1.2 * need:
+                print(f"n={n}: skipped, {need / MIB:.0f} MiB would not fit the disk")
+                skipped.append(n)
+                continue
+            start = time.perf_counter()
+            x_path, y_path = write_data(tmp, n, args.features, args.classes)
+            x_bytes = os.path.getsize(x_path)
+            print(
+                f"n={n}: X {x_bytes / MIB:.1f} MiB written in "
+                f"{time.perf_counter() - start:.1f} s",
+                flush=True,
+            )
+            epochs = 2 if args.quick else epochs_for(n)
+            for repeat in range(args.repeats):
+                for method in METHODS:
+                    out = run_fit(
+                        x_path,
+                        y_path,
+                        method,
+                        epochs,
+                        args.batch_size,
+                        hidden,
+                        args.in_process,
+                    )
+                    out.update(n=n, method=method, repeat=repeat, x_bytes=x_bytes)
+                    runs.append(out)
+                    print(
+                        f"  {method:10s} repeat {repeat}: "
+                        f"{out['seconds_per_epoch']:.3f} s/epoch, RSS "
+                        f"+{out['extra_rss'] / MIB:.0f} MiB, anon "
+                        f"+{out['extra_anon'] / MIB:.0f} MiB",
+                        flush=True,
+                    )
+            os.remove(x_path)
+            os.remove(y_path)
+    rows = summarise(runs)
+    slope_from = min(args.slope_from, sizes[-1])
+    return {
+        "command": _command(args),
+        "environment": _environment(),
+        "config": {
+            "features": args.features,
+            "classes": args.classes,
+            "noise_rate": NOISE_RATE,
+            "batch_size": args.batch_size,
+            "hidden_layer_sizes": hidden or [256, 128],
+            "repeats": args.repeats,
+            "in_process": bool(args.in_process),
+            "slope_from": slope_from,
+            "methods": METHODS,
+        },
+        "skipped": skipped,
+        "runs": runs,
+        "rows": rows,
+        "fits": growth(rows, slope_from),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", nargs="+", type=int, default=SIZES)
+    parser.add_argument("--features", type=int, default=20)
+    parser.add_argument("--classes", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=1024)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--slope-from", type=int, default=100_000)
+    parser.add_argument("--dir", default=None, help="where the data files go")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, 2 epochs")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="fit in this process (fast; the memory is then not per fit)",
+    )
+    parser.add_argument("--out", default=None, help="JSON file of the results")
+    parser.add_argument("--rst", default=None, help="reST table for the docs")
+    parser.add_argument("--plot", default=None, help="log-log figure (PNG)")
+    parser.add_argument("--report", default=None, help="a saved JSON file to show")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(measure(*json.loads(args.child))))
+        return None
+    if args.report:
+        with open(args.report) as f:
+            result = json.load(f)
+    else:
+        result = run(args)
+        if args.out:
+            os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+            with open(args.out, "w") as f:
+                json.dump(result, f, indent=1)
+    print_report(result)
+    if args.plot:
+        plot(result, args.plot)
+    if args.rst:
+        image = None
+        if args.plot:
+            rel = os.path.relpath(args.plot, os.path.dirname(os.path.abspath(args.rst)))
+            image = rel.replace(os.sep, "/")
+        write_rst(result, args.rst, image)
+    return result
+
+
+if __name__ == "__main__":
+    main()
