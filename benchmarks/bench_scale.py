@@ -15,10 +15,13 @@ memmap and the labels (``y`` loaded into memory, int64). Recorded per fit:
   the next, so every callback's work is counted) and ``seconds_per_epoch``,
   the median of the epochs after the first (the first also pays for the
   first reads of the file and for setting up);
-- ``extra_rss``: the peak resident set size (``ru_maxrss``) minus the same
-  just before the fit, in a process that has imported everything and opened
-  the memmap. It counts the pages of the file that the fit reads (``X`` is
-  read, not copied: at most its size on disk);
+- ``extra_rss``: the peak resident set size during the fit
+  (``ru_maxrss``, after resetting the peak through ``/proc/self/clear_refs``
+  so that the peak of the imports does not count) minus the resident set
+  size just before the fit, in a process that has imported everything and
+  opened the memmap. It counts the pages of the file that the fit reads
+  (``X`` is read, not copied: at most its size on disk) and the pages of
+  torch's libraries that the first fit touches;
 - ``extra_anon``: the peak of the process' anonymous memory (``RssAnon``,
   sampled every 20 ms) minus the same before the fit: what the fit
   allocates (labels, shuffled indices, the label state, torch's buffers),
@@ -134,12 +137,26 @@ def epochs_for(n):
 # ---------------------------------------------------------------------------
 # one fit (in a fresh process)
 # ---------------------------------------------------------------------------
-def _rss_anon_kib():
+def _status_kib(field):
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("RssAnon:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def _rss_anon_kib():
+    return _status_kib("RssAnon")
+
+
+def _reset_peak_rss():
+    """Set the peak RSS to the current RSS (Linux >= 4.0); False if refused."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
 
 
 def _epoch_clock():
@@ -191,7 +208,13 @@ def measure(x_path, y_path, method, epochs, batch_size, hidden=None):
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     X = np.load(x_path, mmap_mode="r")
-    baseline_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # the peak of the imports is not the fit's: start the peak afresh
+    reset = _reset_peak_rss()
+    baseline_rss = (
+        _status_kib("VmRSS")
+        if reset
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    )
     baseline_anon = _rss_anon_kib()
     peak, stop = [baseline_anon], threading.Event()
 
@@ -220,6 +243,7 @@ def measure(x_path, y_path, method, epochs, batch_size, hidden=None):
         "seconds_per_epoch": statistics.median(epoch_seconds[1:]),
         "fit_seconds": fit_seconds,
         "baseline_rss": baseline_rss * 1024,
+        "peak_reset": reset,
         "extra_rss": (maxrss - baseline_rss) * 1024,  # ru_maxrss is in KiB
         "extra_anon": (peak[0] - baseline_anon) * 1024,
         "train_loss": float(clf.history[-1, "train_loss"]),
