@@ -11,10 +11,13 @@ correction_start=1``), a fresh process fits a :class:`~sknoisy.NoisyLabelClassif
 (its default MLP, 256 and 128 hidden units, batch ``--batch-size``) on the
 memmap and the labels (``y`` loaded into memory, int64). Recorded per fit:
 
-- the wall time of every epoch (from the start of one epoch to the start of
-  the next, so every callback's work is counted) and ``seconds_per_epoch``,
-  the median of the epochs after the first (the first also pays for the
-  first reads of the file and for setting up);
+- the wall time and the CPU time (``time.process_time``, all threads of
+  the process) of every epoch, from the start of one epoch to the start of
+  the next, so every callback's work is counted; ``seconds_per_epoch`` and
+  ``cpu_seconds_per_epoch`` are the medians of the epochs after the first
+  (the first also pays for the first reads of the file and for setting up).
+  On a shared machine the CPU time is the steadier measure (torch runs one
+  thread: uncontended, wall time = CPU time);
 - ``extra_rss``: the peak resident set size during the fit
   (``ru_maxrss``, after resetting the peak through ``/proc/self/clear_refs``
   so that the peak of the imports does not count) minus the resident set
@@ -28,12 +31,12 @@ memmap and the labels (``y`` loaded into memory, int64). Recorded per fit:
   without the mapped file.
 
 Each configuration runs ``--repeats`` times (a process each); the table
-keeps the fastest run and the median memory. The epochs per fit are
-``max(2, min(20, ceil(300000 / n)))``. Lines ``value = a + b n`` are
-fitted by least squares over all sizes: ``b`` is the cost of one sample
-(microseconds per sample per epoch, bytes per sample), ``a`` the fixed cost;
-the log-log slope is fitted over the sizes ``n >= --slope-from``, where the
-fixed costs no longer dominate.
+keeps the fastest run (wall and CPU time separately) and the median
+memory. The epochs per fit are ``max(2, min(20, ceil(300000 / n)))``.
+Lines ``value = a + b n`` are fitted by least squares over all sizes:
+``b`` is the cost of one sample (microseconds per sample per epoch, bytes
+per sample), ``a`` the fixed cost; the log-log slope is fitted over the
+sizes ``n >= --slope-from``, where the fixed costs no longer dominate.
 
 Usage::
 
@@ -163,17 +166,19 @@ def _epoch_clock():
     from skorch.callbacks import Callback
 
     class EpochClock(Callback):
-        """Record the time at the start of every epoch and at the end of fit."""
+        """Record wall and CPU time at every epoch's start and at the end."""
 
         def initialize(self):
-            self.times_ = []
+            self.times_, self.cpu_times_ = [], []
             return self
 
         def on_epoch_begin(self, net, **kwargs):
             self.times_.append(time.perf_counter())
+            self.cpu_times_.append(time.process_time())
 
         def on_train_end(self, net, **kwargs):
             self.times_.append(time.perf_counter())
+            self.cpu_times_.append(time.process_time())
 
     return EpochClock()
 
@@ -238,9 +243,12 @@ def measure(x_path, y_path, method, epochs, batch_size, hidden=None):
     peak[0] = max(peak[0], _rss_anon_kib())
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     epoch_seconds = np.diff(clock.times_).tolist()
+    epoch_cpu = np.diff(clock.cpu_times_).tolist()
     return {
         "epoch_seconds": epoch_seconds,
         "seconds_per_epoch": statistics.median(epoch_seconds[1:]),
+        "epoch_cpu_seconds": epoch_cpu,
+        "cpu_seconds_per_epoch": statistics.median(epoch_cpu[1:]),
         "fit_seconds": fit_seconds,
         "baseline_rss": baseline_rss * 1024,
         "peak_reset": reset,
@@ -295,6 +303,7 @@ def summarise(runs):
                 "repeats": len(group),
                 "x_bytes": group[0]["x_bytes"],
                 "seconds_per_epoch": min(r["seconds_per_epoch"] for r in group),
+                "cpu_seconds_per_epoch": min(r["cpu_seconds_per_epoch"] for r in group),
                 "first_epoch_seconds": min(r["epoch_seconds"][0] for r in group),
                 "extra_rss": statistics.median(r["extra_rss"] for r in group),
                 "extra_anon": statistics.median(r["extra_anon"] for r in group),
@@ -350,7 +359,12 @@ def growth(rows, slope_from):
     """:func:`fit_growth` of time, peak RSS and anonymous memory."""
     return {
         key: fit_growth(rows, key, slope_from)
-        for key in ("seconds_per_epoch", "extra_rss", "extra_anon")
+        for key in (
+            "cpu_seconds_per_epoch",
+            "seconds_per_epoch",
+            "extra_rss",
+            "extra_anon",
+        )
     }
 
 
@@ -367,8 +381,10 @@ def table(rows):
         "n",
         "X on disk (MiB)",
         "epochs",
-        "s/epoch CE",
-        "s/epoch corr.",
+        "CPU s/epoch CE",
+        "CPU s/epoch corr.",
+        "wall s/epoch CE",
+        "wall s/epoch corr.",
         "RSS CE (MiB)",
         "RSS corr. (MiB)",
         "anon CE (MiB)",
@@ -387,6 +403,8 @@ def table(rows):
                 f"{n:,}",
                 f"{first['x_bytes'] / MIB:.1f}",
                 str(first["epochs"]),
+                cell(ce, "cpu_seconds_per_epoch", fmt="{:.3g}"),
+                cell(jo, "cpu_seconds_per_epoch", fmt="{:.3g}"),
                 cell(ce, "seconds_per_epoch", fmt="{:.3g}"),
                 cell(jo, "seconds_per_epoch", fmt="{:.3g}"),
                 cell(ce, "extra_rss", MIB),
@@ -403,12 +421,17 @@ def constants_text(fits):
     names = {"ce": "cross entropy", "correction": "soft correction"}
     out = []
     for method in fits["seconds_per_epoch"]:
-        t = fits["seconds_per_epoch"][method]
+        cpu, t = (
+            fits["cpu_seconds_per_epoch"][method],
+            fits["seconds_per_epoch"][method],
+        )
         rss, anon = fits["extra_rss"][method], fits["extra_anon"][method]
         out.append(
             f"{names.get(method, method)}: "
-            f"{t['per_sample'] * 1e6:.2f} µs per sample per epoch "
-            f"(+ {t['intercept']:.2f} s, log-log slope {t['loglog_slope']:.2f}); "
+            f"{cpu['per_sample'] * 1e6:.2f} µs of CPU per sample per epoch "
+            f"(+ {cpu['intercept']:.2f} s, log-log slope {cpu['loglog_slope']:.2f}), "
+            f"{t['per_sample'] * 1e6:.2f} µs of wall time "
+            f"(+ {t['intercept']:.2f} s, slope {t['loglog_slope']:.2f}); "
             f"peak RSS {rss['per_sample']:.0f} bytes per sample "
             f"(+ {rss['intercept'] / MIB:.0f} MiB, slope {rss['loglog_slope']:.2f}), "
             f"of which anonymous {anon['per_sample']:.0f} bytes per sample "
@@ -469,7 +492,15 @@ def plot(result, path):
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     styles = {"ce": ("C0", "cross entropy"), "correction": ("C1", "soft correction")}
     panels = [
-        (axes[0], [("seconds_per_epoch", "-", "")], 1.0, "seconds per epoch"),
+        (
+            axes[0],
+            [
+                ("cpu_seconds_per_epoch", "-", "CPU, "),
+                ("seconds_per_epoch", ":", "wall, "),
+            ],
+            1.0,
+            "seconds per epoch",
+        ),
         (
             axes[1],
             [("extra_rss", "-", "peak RSS, "), ("extra_anon", ":", "anonymous, ")],

@@ -62,9 +62,11 @@ def test_quick_run_structure(bench, quick):
         assert len(run["epoch_seconds"]) == 2
         assert all(t > 0 for t in run["epoch_seconds"])
         assert run["seconds_per_epoch"] == run["epoch_seconds"][1]
+        assert len(run["epoch_cpu_seconds"]) == 2
+        assert all(t > 0 for t in run["epoch_cpu_seconds"])
         assert run["fit_seconds"] >= sum(run["epoch_seconds"]) * 0.99
         assert run["extra_rss"] >= 0 and math.isfinite(run["train_loss"])
-    for key in ("seconds_per_epoch", "extra_rss", "extra_anon"):
+    for key in ("cpu_seconds_per_epoch", "seconds_per_epoch", "extra_rss"):
         assert set(result["fits"][key]) == set(bench.METHODS)
         for fit in result["fits"][key].values():
             assert math.isfinite(fit["per_sample"]) and math.isfinite(fit["intercept"])
@@ -74,10 +76,10 @@ def test_quick_run_files(bench, quick, capsys):
     result, paths = quick
     rst = paths["rst"].read_text()
     assert ".. list-table::" in rst and "1,000" in rst and "3,000" in rst
-    assert "µs per sample per epoch" in rst
+    assert "µs of CPU per sample per epoch" in rst
     assert ".. image:: s.png" in rst
     assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # --report re-renders a saved run without fitting
     again = bench.main(["--report", str(paths["out"]), "--rst", str(paths["rst"])])
     assert again["rows"] == result["rows"]
-    assert "s/epoch CE" in capsys.readouterr().out
+    assert "CPU s/epoch CE" in capsys.readouterr().out
