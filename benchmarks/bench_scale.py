@@ -312,8 +312,19 @@ def summarise(runs):
     return rows
 
 
+def _loglog_slope(n, v):
+    ok = v > 0
+    if ok.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(n[ok]), np.log(v[ok]), 1)[0])
+
+
 def fit_growth(rows, key, slope_from):
     """Fit ``value = a + b n`` and the log-log slope, per method.
+
+    The line is fitted by least squares on the relative residuals
+    ``(value - a - b n) / value``, so that every size counts alike however
+    small its value (a plain fit would follow the largest sizes only).
 
     Parameters
     ----------
@@ -322,34 +333,42 @@ def fit_growth(rows, key, slope_from):
     key : str
         The measured value.
     slope_from : int
-        Smallest ``n`` of the log-log fit.
+        Smallest ``n`` of the log-log fits (the largest two sizes when fewer
+        than two are that large).
 
     Returns
     -------
     dict
         Per method: ``per_sample`` (``b``), ``intercept`` (``a``),
-        ``loglog_slope`` and ``slope_sizes`` (the sizes of that fit).
+        ``max_rel_residual`` (the largest ``|value - a - b n| / value``),
+        ``loglog_slope`` (of the values), ``loglog_slope_net`` (of
+        ``value - a``: 1 when the part that grows grows linearly) and
+        ``slope_sizes`` (the sizes of the log-log fits).
     """
     out = {}
     for method in sorted({r["method"] for r in rows}):
-        mine = [r for r in rows if r["method"] == method]
+        mine = sorted((r for r in rows if r["method"] == method), key=lambda r: r["n"])
         n = np.array([r["n"] for r in mine], dtype=float)
         v = np.array([r[key] for r in mine], dtype=float)
-        b, a = np.polyfit(n, v, 1) if len(n) > 1 else (v[0] / n[0], 0.0)
-        big = (n >= slope_from) & (v > 0)
-        if big.sum() < 2:  # too few sizes: use the largest two
-            big = np.zeros_like(big)
-            big[np.argsort(n)[-2:]] = True
-            big &= v > 0
-        slope = (
-            float(np.polyfit(np.log(n[big]), np.log(v[big]), 1)[0])
-            if big.sum() >= 2
-            else float("nan")
-        )
+        if len(n) < 2:
+            b, a = v[0] / n[0], 0.0
+        elif (v > 0).all():
+            b, a = np.polyfit(n, v, 1, w=1 / v)
+        else:  # a value of 0 (in-process runs): plain least squares
+            b, a = np.polyfit(n, v, 1)
+        big = n >= slope_from
+        if big.sum() < 2:
+            big = n >= n[-2] if len(n) > 1 else np.ones_like(big)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            residual = np.abs(v - a - b * n) / np.abs(v)
         out[method] = {
             "per_sample": float(b),
             "intercept": float(a),
-            "loglog_slope": slope,
+            "max_rel_residual": float(np.nanmax(np.where(v != 0, residual, np.nan)))
+            if (v != 0).any()
+            else float("nan"),
+            "loglog_slope": _loglog_slope(n[big], v[big]),
+            "loglog_slope_net": _loglog_slope(n[big], v[big] - a),
             "slope_sizes": [int(x) for x in n[big]],
         }
     return out
@@ -416,39 +435,69 @@ def table(rows):
     return header, lines
 
 
-def constants_text(fits):
-    """One sentence per method with the fitted constants."""
-    names = {"ce": "cross entropy", "correction": "soft correction"}
-    out = []
-    for method in fits["seconds_per_epoch"]:
-        cpu, t = (
-            fits["cpu_seconds_per_epoch"][method],
-            fits["seconds_per_epoch"][method],
-        )
-        rss, anon = fits["extra_rss"][method], fits["extra_anon"][method]
-        out.append(
-            f"{names.get(method, method)}: "
-            f"{cpu['per_sample'] * 1e6:.2f} µs of CPU per sample per epoch "
-            f"(+ {cpu['intercept']:.2f} s, log-log slope {cpu['loglog_slope']:.2f}), "
-            f"{t['per_sample'] * 1e6:.2f} µs of wall time "
-            f"(+ {t['intercept']:.2f} s, slope {t['loglog_slope']:.2f}); "
-            f"peak RSS {rss['per_sample']:.0f} bytes per sample "
-            f"(+ {rss['intercept'] / MIB:.0f} MiB, slope {rss['loglog_slope']:.2f}), "
-            f"of which anonymous {anon['per_sample']:.0f} bytes per sample "
-            f"(+ {anon['intercept'] / MIB:.0f} MiB, slope "
-            f"{anon['loglog_slope']:.2f})"
-        )
-    return out
+QUANTITIES = {
+    "cpu_seconds_per_epoch": ("CPU time per epoch", 1e-6, "µs", 1.0, "s"),
+    "seconds_per_epoch": ("wall time per epoch", 1e-6, "µs", 1.0, "s"),
+    "extra_rss": ("extra peak RSS", 1.0, "bytes", MIB, "MiB"),
+    "extra_anon": ("extra anonymous memory", 1.0, "bytes", MIB, "MiB"),
+}
+METHOD_NAMES = {"ce": "CE", "correction": "correction"}
+
+
+def growth_table(fits):
+    """Header and rows of the fitted lines ``a + b n`` and log-log slopes."""
+    slope_sizes = next(iter(next(iter(fits.values())).values()))["slope_sizes"]
+    header = [
+        "quantity",
+        "method",
+        "b (per sample)",
+        "a (fixed)",
+        "max. deviation",
+        f"log-log slope (n >= {slope_sizes[0]:,})",
+        "same, of value - a",
+    ]
+    rows = []
+    for key, (name, b_unit, b_name, a_unit, a_name) in QUANTITIES.items():
+        for method, fit in fits.get(key, {}).items():
+            rows.append(
+                [
+                    name,
+                    METHOD_NAMES.get(method, method),
+                    f"{fit['per_sample'] / b_unit:.3g} {b_name}",
+                    f"{fit['intercept'] / a_unit:.2g} {a_name}",
+                    f"{fit['max_rel_residual']:.0%}",
+                    f"{fit['loglog_slope']:.2f}",
+                    f"{fit['loglog_slope_net']:.2f}",
+                ]
+            )
+    return header, rows
 
 
 def print_report(result):
     """Print the table, the fitted constants and the skipped sizes."""
     header, lines = table(result["rows"])
     print_table(header, lines)
-    for line in constants_text(result["fits"]):
-        print(line)
+    print()
+    print_table(*growth_table(result["fits"]))
     if result.get("skipped"):
         print(f"skipped (disk): {result['skipped']}")
+
+
+def _list_table(header, rows):
+    out = []
+    for row in [header, *rows]:
+        out.append("   * - " + str(row[0]))
+        out.extend(f"     - {x}" for x in row[1:])
+    return out
+
+
+def _load_text(runs):
+    loads = [r["load_average"] for r in runs if "load_average" in r]
+    if not loads:
+        return ""
+    return (
+        f"; 1-minute load average after the fits {min(loads):.1f} to {max(loads):.1f}"
+    )
 
 
 def write_rst(result, path, image=None):
@@ -457,24 +506,32 @@ def write_rst(result, path, image=None):
     out = [
         ".. This file is generated by benchmarks/bench_scale.py; do not edit.",
         "",
-        f"Command: ``{result['command']}``; {result['environment']}.",
+        f"Command: ``{result['command']}``; {result['environment']}"
+        + _load_text(result["runs"])
+        + ".",
         "",
         ".. list-table::",
         "   :header-rows: 1",
         "",
     ]
-    for row in [header, *lines]:
-        out.append("   * - " + str(row[0]))
-        out.extend(f"     - {x}" for x in row[1:])
-    out += ["", "Fitted lines (value = a + b n) and log-log slopes:", ""]
-    out += [f"- {line}." for line in constants_text(result["fits"])]
+    out += _list_table(header, lines)
+    out += [
+        "",
+        "Lines ``value = a + b n`` fitted to the table (least squares on the "
+        "relative deviations), the largest relative deviation of a size from "
+        "its line, and the log-log slopes of the values and of ``value - a``:",
+        "",
+        ".. list-table::",
+        "   :header-rows: 1",
+        "",
+    ]
+    out += _list_table(*growth_table(result["fits"]))
     if image:
         out += [
             "",
             f".. image:: {image}",
             "   :width: 100%",
-            "   :alt: "
-            + ("log-log plot of seconds per epoch and extra peak memory against n"),
+            "   :alt: log-log plot of seconds per epoch and extra memory against n",
         ]
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:
@@ -555,6 +612,11 @@ def _command(args):
     else:
         parts.append("--sizes " + " ".join(str(n) for n in args.sizes))
         parts.append(f"--repeats {args.repeats} --batch-size {args.batch_size}")
+    parts += [
+        f"--{name} {getattr(args, name)}"
+        for name in ("out", "rst", "plot")
+        if getattr(args, name)
+    ]
     return " ".join(parts)
 
 
@@ -595,6 +657,7 @@ def run(args):
                         args.in_process,
                     )
                     out.update(n=n, method=method, repeat=repeat, x_bytes=x_bytes)
+                    out["load_average"] = os.getloadavg()[0]  # a shared machine?
                     runs.append(out)
                     print(
                         f"  {method:10s} repeat {repeat}: "
@@ -655,6 +718,9 @@ def main(argv=None):
     if args.report:
         with open(args.report) as f:
             result = json.load(f)
+        # the rows and the lines follow this script's summary of the runs
+        result["rows"] = summarise(result["runs"])
+        result["fits"] = growth(result["rows"], result["config"]["slope_from"])
     else:
         result = run(args)
         if args.out:

@@ -70,13 +70,14 @@ def test_quick_run_structure(bench, quick):
         assert set(result["fits"][key]) == set(bench.METHODS)
         for fit in result["fits"][key].values():
             assert math.isfinite(fit["per_sample"]) and math.isfinite(fit["intercept"])
+            assert fit["slope_sizes"] == bench.QUICK_SIZES
 
 
 def test_quick_run_files(bench, quick, capsys):
     result, paths = quick
     rst = paths["rst"].read_text()
     assert ".. list-table::" in rst and "1,000" in rst and "3,000" in rst
-    assert "µs of CPU per sample per epoch" in rst
+    assert "CPU time per epoch" in rst and "load average" in rst
     assert ".. image:: s.png" in rst
     assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # --report re-renders a saved run without fitting
