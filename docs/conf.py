@@ -34,6 +34,7 @@ templates_path = ["_templates"]
 exclude_patterns = [
     "_build",
     "robustness_table.rst",
+    "scale_table.rst",
     "gen_modules/backreferences",
     "**.ipynb_checkpoints",
 ]
