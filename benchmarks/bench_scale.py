@@ -583,7 +583,11 @@ def plot(result, path):
         ax.set(xscale="log", yscale="log", xlabel="n (samples)", ylabel=label)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle("NoisyLabelClassifier on a float32 memmap, 20 features, 10 classes")
+    config = result["config"]
+    fig.suptitle(
+        "NoisyLabelClassifier on a float32 memmap, "
+        f"{config['features']} features, {config['classes']} classes"
+    )
     fig.tight_layout()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -612,6 +616,10 @@ def _command(args):
     else:
         parts.append("--sizes " + " ".join(str(n) for n in args.sizes))
         parts.append(f"--repeats {args.repeats} --batch-size {args.batch_size}")
+        if (args.features, args.classes) != (20, 10):
+            parts.append(f"--features {args.features} --classes {args.classes}")
+    if args.in_process:
+        parts.append("--in-process")
     parts += [
         f"--{name} {getattr(args, name)}"
         for name in ("out", "rst", "plot")
@@ -661,7 +669,8 @@ def run(args):
                     runs.append(out)
                     print(
                         f"  {method:10s} repeat {repeat}: "
-                        f"{out['seconds_per_epoch']:.3f} s/epoch, RSS "
+                        f"{out['cpu_seconds_per_epoch']:.3f} s CPU, "
+                        f"{out['seconds_per_epoch']:.3f} s wall per epoch, RSS "
                         f"+{out['extra_rss'] / MIB:.0f} MiB, anon "
                         f"+{out['extra_anon'] / MIB:.0f} MiB",
                         flush=True,
