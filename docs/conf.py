@@ -35,6 +35,7 @@ exclude_patterns = [
     "_build",
     "robustness_table.rst",
     "skorch_suite_result.rst",
+    "scale_table.rst",
     "gen_modules/backreferences",
     "**.ipynb_checkpoints",
 ]
