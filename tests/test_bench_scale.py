@@ -65,7 +65,8 @@ def test_quick_run_structure(bench, quick):
         assert len(run["epoch_cpu_seconds"]) == 2
         assert all(t > 0 for t in run["epoch_cpu_seconds"])
         assert run["fit_seconds"] >= sum(run["epoch_seconds"]) * 0.99
-        assert run["extra_rss"] >= 0 and math.isfinite(run["train_loss"])
+        # a tiny in-process fit can free a few pages below the start: noise
+        assert run["extra_rss"] > -(1 << 20) and math.isfinite(run["train_loss"])
     for key in ("cpu_seconds_per_epoch", "seconds_per_epoch", "extra_rss"):
         assert set(result["fits"][key]) == set(bench.METHODS)
         for fit in result["fits"][key].values():
