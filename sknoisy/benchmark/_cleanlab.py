@@ -68,7 +68,9 @@ def fit_cleanlab(X, y, seed, params):
         ``predict`` and ``predict_proba`` (callables on new samples), and per
         training sample ``label_quality`` (cleanlab's label quality score),
         ``predicted_label`` (the label of the largest out-of-fold
-        probability) and ``is_label_issue`` (bool).
+        probability), ``is_label_issue`` (bool) and ``corrected_label`` (the
+        predicted label where cleanlab flags an issue, the given label
+        elsewhere).
     """
     from cleanlab.classification import CleanLearning
 
@@ -89,12 +91,15 @@ def fit_cleanlab(X, y, seed, params):
     finally:
         np.random.set_state(state)
     issues = model.get_label_issues()
+    predicted = classes[issues["predicted_label"].to_numpy()]
+    is_issue = issues["is_label_issue"].to_numpy(dtype=bool)
     return types.SimpleNamespace(
         # the refit may have lost a class that cleaning removed entirely
         classes=classes[np.asarray(model.clf.classes_, dtype=np.intp)],
         predict=lambda X_new: classes[model.predict(X_new)],
         predict_proba=model.predict_proba,
         label_quality=issues["label_quality"].to_numpy(dtype=float),
-        predicted_label=classes[issues["predicted_label"].to_numpy()],
-        is_label_issue=issues["is_label_issue"].to_numpy(dtype=bool),
+        predicted_label=predicted,
+        is_label_issue=is_issue,
+        corrected_label=np.where(is_issue, predicted, np.asarray(y)),
     )

@@ -306,12 +306,12 @@ def _fit(task, X, y, module, params, device):
 
     The corrected labels are ``None`` for a method that does not correct
     labels; for ``"cleanlab"`` they are the labels of its largest out-of-fold
-    probabilities.
+    probabilities where it flags a label issue, the given labels elsewhere.
     """
     if task["params"] is None:  # cleanlab
         params = {"module": module, "device": device, **params}
         fitted = fit_cleanlab(X, y, task["seed"], params)
-        return fitted.classes, fitted.predict_proba, fitted.predicted_label, ""
+        return fitted.classes, fitted.predict_proba, fitted.corrected_label, ""
     params = {**params, **task["params"]}
     clf = NoisyLabelClassifier(
         module, device=device, random_state=task["seed"], **params
@@ -475,8 +475,9 @@ default="digits"
         predicted probability on the test set: above ``test_accuracy`` means
         overconfident, below underconfident),
         ``label_recovery`` (fraction of ``corrected_labels_`` equal to the
-        clean training labels, for cleanlab of the labels of its largest
-        out-of-fold probabilities; ``None`` for methods that do not correct),
+        clean training labels; for cleanlab, the label of its largest
+        out-of-fold probability where it flags an issue and the given label
+        elsewhere; ``None`` for methods that do not correct),
         ``noisy_label_recovery`` (the same over the flipped samples only),
         ``correction_warning`` (the message of a
         :class:`~sknoisy.exceptions.CorrectionWarning`, when correction never

@@ -146,7 +146,7 @@ def _fit_one(task, data, device, n_threads):
         if task["params"] is None:
             fitted = fit_cleanlab(X_tr, y_tr, task["seed"], params)
             predict, quality = fitted.predict, fitted.label_quality
-            corrected, issues = fitted.predicted_label, fitted.is_label_issue
+            corrected, issues = fitted.corrected_label, fitted.is_label_issue
         else:
             clf = NoisyLabelClassifier(
                 random_state=task["seed"], **params, **task["params"]
