@@ -12,8 +12,8 @@ Run from the repository root (about 20 minutes on 2 CPU cores)::
 
 ``--quick`` runs a tiny version (for checking the script, numbers meaningless);
 ``--output`` changes where the page is written (default ``docs/claims.rst``).
-``--only calibration`` runs only the calibration experiments (claim 7, about 5
-minutes) and takes the other results from ``--json``; ``--from-json`` re-renders
+``--only calibration`` runs only the calibration experiments (claim 7, about 10
+to 20 minutes) and takes the other results from ``--json``; ``--from-json`` re-renders
 the page without running anything.
 """
 
