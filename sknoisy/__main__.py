@@ -1,10 +1,12 @@
 """Command line interface: ``sknoisy benchmark`` (or ``python -m sknoisy benchmark``).
 
 The work is done by :func:`sknoisy.benchmark.run_benchmark` (built-in data
-sets, injected noise) and by ``sknoisy.benchmark._userrun.run_data_file`` (a
-user's file whose labels are already noisy); this module only parses
-arguments, reports bad ones and bad files the argparse way (exit status 2) and
-prints the result tables.
+sets, injected noise), by ``sknoisy.benchmark._userrun.run_data_file`` (a
+user's file whose labels are already noisy) and by
+``sknoisy.benchmark._userrun.run_data_file_injected`` (a user's file whose
+labels are clean, with ``--noise`` or ``--rates``: noise is injected); this
+module only parses arguments, reports bad ones and bad files the argparse way
+(exit status 2) and prints the result tables.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .benchmark._cleanlab import CLEANLAB, MISSING_CLEANLAB, cleanlab_available
 from .benchmark._data import _DEFAULT_REAL_NOISE
 from .benchmark._report import format_table
 from .benchmark._runner import (
@@ -46,6 +49,15 @@ stratified split of the given labels; the methods that correct labels
 and a histogram of label quality, and label_issues.csv lists the samples,
 lowest label quality first. Accuracy on clean labels needs clean labels and is
 not reported then.
+
+Your own data file whose labels are clean, with --noise or --rates: noise is
+injected into the training part as for the built-in data sets, and every
+method is scored on the clean labels of the held-out split (accuracy,
+calibration, label recovery).
+
+cleanlab (confident learning, cleanlab's CleanLearning around the same
+network) is an optional method on every data set when the cleanlab package
+is installed; without it, --methods ... cleanlab skips it with a message.
 """
 
 EPILOG = """\
@@ -55,6 +67,8 @@ examples:
   sknoisy benchmark --dataset data.csv --target label --methods ce gce jo_soft
   sknoisy benchmark --dataset data.npz            # arrays X (2-D) and y
   sknoisy benchmark --dataset X.npy --target y.npy
+  sknoisy benchmark --dataset clean.csv --target label --noise symmetric --rates 0.2 0.4
+  sknoisy benchmark --rates 0.4 --methods ce jo_soft cleanlab
 """
 
 
@@ -139,13 +153,16 @@ def build_parser():
         )
         for name, choices in REAL_NOISE.items()
     )
-    noise = bench.add_argument_group("noise (built-in data sets only)")
+    noise = bench.add_argument_group(
+        "noise (built-in data sets; on a data file, its labels are taken as clean)"
+    )
     noise.add_argument(
         "--noise",
         default=None,
         metavar="KIND",
         help=f"{', '.join(NOISE_KINDS)} (default: symmetric); the human label "
-        f"sets of {real}",
+        f"sets of {real}. With a data file, --noise or --rates injects noise "
+        "into its labels, which are then taken as clean",
     )
     noise.add_argument(
         "--rates",
@@ -164,8 +181,8 @@ def build_parser():
         type=_split(str, "method"),
         default=None,
         metavar="METHOD",
-        help=f"any of {', '.join(METHODS)}; cleanlab with a data file when "
-        f"cleanlab is installed (default: {' '.join(DEFAULT_METHODS)})",
+        help=f"any of {', '.join(METHODS)}; cleanlab when the cleanlab package "
+        f"is installed (default: {' '.join(DEFAULT_METHODS)})",
     )
     runs.add_argument(
         "--seeds",
@@ -203,6 +220,24 @@ def build_parser():
     return parser
 
 
+def _drop_missing_cleanlab(args, methods):
+    """``methods`` without ``"cleanlab"`` when cleanlab is not installed.
+
+    Says so on stderr; exits (status 2) when no other method is left.
+    """
+    if CLEANLAB not in methods or cleanlab_available():
+        return methods
+    kept = [m for m in methods if m != CLEANLAB]
+    if not kept:
+        args.subparser.error(MISSING_CLEANLAB)
+    print(
+        "sknoisy benchmark: skipping method 'cleanlab': the cleanlab package is "
+        f"not installed (pip install cleanlab); running {' '.join(kept)}",
+        file=sys.stderr,
+    )
+    return kept
+
+
 def _main_builtin(args):
     if args.target is not None or args.test_size is not None:
         option = "--target" if args.target is not None else "--test-size"
@@ -220,10 +255,7 @@ def _main_builtin(args):
         "data_dir": args.data_dir,
         "n_train": args.n_train,
     }
-    if "cleanlab" in settings["methods"]:
-        args.subparser.error(
-            "method 'cleanlab' runs on data files only (--dataset FILE)"
-        )
+    settings["methods"] = _drop_missing_cleanlab(args, settings["methods"])
     try:
         check_benchmark_config(args.dataset, **settings)
     except ValueError as exc:
@@ -241,24 +273,21 @@ def _main_builtin(args):
 
 def _main_data_file(args):
     from .benchmark._userreport import format_report
-    from .benchmark._userrun import DEFAULT_TEST_SIZE, _check_settings, run_data_file
+    from .benchmark._userrun import (
+        DEFAULT_TEST_SIZE,
+        _check_injected_noise,
+        _check_settings,
+        run_data_file,
+        run_data_file_injected,
+    )
 
-    given = [
-        option
-        for option, value in (
-            ("--noise", args.noise),
-            ("--rates", args.rates),
-            ("--data-dir", args.data_dir),
-        )
-        if value is not None
-    ]
-    if given:
+    if args.data_dir is not None:
         args.subparser.error(
-            f"{' and '.join(given)}: a data file's labels are used as given; "
-            "--noise, --rates and --data-dir are for the built-in data sets"
+            "--data-dir: a data file needs no data folder; --data-dir is for the "
+            "built-in data sets"
         )
     settings = {
-        "methods": _flat(args.methods, DEFAULT_METHODS),
+        "methods": _drop_missing_cleanlab(args, _flat(args.methods, DEFAULT_METHODS)),
         "seeds": _flat(args.seeds, DEFAULT_SEEDS),
         "max_epochs": args.max_epochs,
         "device": args.device,
@@ -266,26 +295,58 @@ def _main_data_file(args):
         "test_size": DEFAULT_TEST_SIZE if args.test_size is None else args.test_size,
         "n_train": args.n_train,
     }
+    inject = args.noise is not None or args.rates is not None
+    noise = {}
+    if inject:  # the file's labels are clean: inject noise as for digits
+        noise = {
+            "noise": args.noise,
+            "rates": None if args.rates is None else _flat(args.rates, ()),
+        }
     try:
+        if inject:
+            _check_injected_noise(**noise, test_size=settings["test_size"])
         _check_settings(**settings)
     except ValueError as exc:
         args.subparser.error(str(exc))
+    run = run_data_file_injected if inject else run_data_file
     try:  # the file is read and split before anything is trained
-        report = run_data_file(
+        report = run(
             args.dataset,
             args.target,
+            **noise,
             **settings,
             output=args.output,
             progress=not args.no_progress,
         )
     except DataFileError as exc:
         args.subparser.error(str(exc))
-    print(format_report(report))
-    files = "runs.csv, results.json and report.txt"
-    if any(r["label_quality"] is not None for r in report["runs"]):
-        files = "runs.csv, results.json, report.txt and label_issues.csv"
+    if inject:
+        print(_injected_header(report))
+        print(format_table(report["runs"]))
+        files = "runs.csv, results.json, table.txt and accuracy.png"
+    else:
+        print(format_report(report))
+        files = "runs.csv, results.json and report.txt"
+        if any(r["label_quality"] is not None for r in report["runs"]):
+            files = "runs.csv, results.json, report.txt and label_issues.csv"
     print(f"Wrote {files} to {args.output}")
     return 0
+
+
+def _injected_header(report):
+    """What was done to a data file whose labels are taken as clean."""
+    data, config = report["data"], report["config"]
+    classes = ", ".join(f"{c} ({n})" for c, n in data["classes"].items())
+    return (
+        f"{data['name']}: {data['n_samples']} samples, {data['n_features']} "
+        f"features, {len(data['classes'])} classes; labels from "
+        f"{data['labels_from']}: {classes}.\n"
+        f"The file's labels are taken as clean: {config['noise']} noise is "
+        f"injected into the {data['n_train']} training labels at every rate "
+        f"and seed; every method is scored on the clean labels of the "
+        f"{data['n_test']} held-out samples (stratified, "
+        f"{data['test_size']:g} of the file).\n"
+    )
 
 
 def main(argv=None):

@@ -322,3 +322,54 @@ def test_recovery_mean_leaves_out_warned_runs():
     assert s["test_accuracy_mean"] == pytest.approx(0.9)  # accuracy keeps all
     assert s["n_correction_warnings"] == 1
     assert "! (1/3 left out)" in format_table(s and [s])
+
+
+# --------------------------------------------------------------------------------------
+# The optional method cleanlab on the built-in data sets
+# --------------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:May not flag all label issues:UserWarning")
+def test_cleanlab_on_digits(tmp_path, capsys):
+    pytest.importorskip("cleanlab")
+    state = np.random.get_state()
+    results = run_benchmark(
+        rates=[0.4], methods=["ce", "cleanlab"], seeds=[0], output=tmp_path, **TINY
+    )
+    after = np.random.get_state()  # CleanLearning seeds the global generator
+    assert np.array_equal(state[1], after[1]) and state[2:] == after[2:]
+    ce, cl = results
+    assert (ce["method"], cl["method"]) == ("ce", "cleanlab")
+    assert cl["noise_rate"] == ce["noise_rate"]  # the same noisy labels
+    assert 0 <= cl["test_accuracy"] <= 1 and 0 <= cl["ece"] <= 1
+    assert 0 <= cl["label_recovery"] <= 1 and 0 <= cl["noisy_label_recovery"] <= 1
+    assert ce["label_recovery"] is None
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert doc["config"]["methods"]["cleanlab"] == "cleanlab"
+    # the command line takes it too
+    status = main(
+        ["benchmark", "--rates", "0.4", "--methods", "cleanlab", "--seeds", "0"]
+        + ["--max-epochs", "1", "--n-train", "100", "--no-progress"]
+        + ["--output", str(tmp_path / "cli")]
+    )
+    assert status == 0
+    assert "cleanlab" in capsys.readouterr().out
+
+
+def test_cleanlab_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "cleanlab", None)  # import fails
+    with pytest.raises(ValueError, match="method 'cleanlab' needs the cleanlab"):
+        run_benchmark(methods=["ce", "cleanlab"], **TINY)
+    # the command skips it with a message and runs the others
+    argv = ["benchmark", "--rates", "0", "--seeds", "0", "--max-epochs", "1"]
+    argv += ["--n-train", "100", "--no-progress", "--output", str(tmp_path)]
+    assert main([*argv, "--methods", "ce,cleanlab"]) == 0
+    captured = capsys.readouterr()
+    assert "skipping method 'cleanlab': the cleanlab package is not installed" in (
+        captured.err
+    )
+    runs = json.loads((tmp_path / "results.json").read_text())["runs"]
+    assert [r["method"] for r in runs] == ["ce"]
+    # ... and stops when nothing else is left
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--methods", "cleanlab"])
+    assert info.value.code == 2
+    assert "method 'cleanlab' needs the cleanlab package" in capsys.readouterr().err

@@ -161,15 +161,100 @@ def test_cleanlab_method(blobs_csv, tmp_path, capsys):
     assert run["n_label_issues"] == run["label_issues"].sum()
 
 
-def test_cleanlab_missing_is_a_clear_error(blobs_csv, monkeypatch, capsys):
+def test_cleanlab_missing_is_skipped(blobs_csv, tmp_path, monkeypatch, capsys):
     path, _ = blobs_csv
     monkeypatch.setitem(sys.modules, "cleanlab", None)  # import fails
-    err = _fails(
-        ["benchmark", "--dataset", str(path), "--target", "colour"]
-        + ["--methods", "ce,cleanlab", *QUICK],
-        capsys,
-    )
+    argv = ["benchmark", "--dataset", str(path), "--target", "colour", *QUICK]
+    argv += ["--output", str(tmp_path / "out")]
+    assert main([*argv, "--methods", "ce,cleanlab"]) == 0
+    captured = capsys.readouterr()
+    assert "skipping method 'cleanlab': the cleanlab package is not" in captured.err
+    assert [r["method"] for r in _read(tmp_path / "out" / "runs.csv")] == ["ce"]
+    err = _fails([*argv, "--methods", "cleanlab"], capsys)
     assert "method 'cleanlab' needs the cleanlab package" in err
+    with pytest.raises(ValueError, match="needs the cleanlab package"):
+        run_data_file(path, "colour", methods=["cleanlab"], progress=False)
+
+
+# --------------------------------------------------------------------------------------
+# Clean labels in a file: --noise or --rates injects noise
+# --------------------------------------------------------------------------------------
+@pytest.fixture
+def clean_csv(tmp_path):
+    X, y, _ = _blobs(n_flipped=0)
+    rows = [[f"{v:.4f}" for v in x] + [label] for x, label in zip(X, COLOURS[y])]
+    return _write_csv(tmp_path / "clean.csv", ["f1", "f2", "f3", "f4", "colour"], rows)
+
+
+def test_noise_injected_into_a_clean_file(clean_csv, tmp_path, capsys):
+    out = tmp_path / "res"
+    argv = ["benchmark", "--dataset", str(clean_csv), "--target", "colour"]
+    argv += ["--noise", "pair", "--rates", "0,0.4", "--methods", "ce,jo_soft"]
+    status = main(
+        [*argv, "--seeds", "0", "1", "--max-epochs", "10"]
+        + ["--output", str(out), "--no-progress"]
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "clean.csv: 120 samples, 4 features, 3 classes" in printed
+    assert "The file's labels are taken as clean: pair noise is injected" in printed
+    assert "clean labels of the 24 held-out samples" in printed
+    assert "clean.csv, pair noise: test accuracy on clean test labels" in printed
+    assert "label recovery" in printed and "No noise injected" not in printed
+    assert {p.name for p in out.iterdir()} == {
+        "runs.csv",
+        "results.json",
+        "table.txt",
+        "accuracy.png",
+    }
+    runs = _read(out / "runs.csv")
+    assert len(runs) == 2 * 2 * 2  # rates x methods x seeds
+    assert all(r["n_train"] == "96" and r["n_test"] == "24" for r in runs)
+    for r in runs:
+        flipped = float(r["noise_rate"])
+        assert flipped == 0 if r["rate"] == "0.0" else 0.3 < flipped < 0.5
+        assert 0.5 <= float(r["test_accuracy"]) <= 1.0  # clean held-out labels
+        assert r["ece"] != "" and r["brier"] != ""
+    # the same noisy labels for every method of a seed, other ones across seeds
+    noisy = {
+        (r["method"], r["seed"]): r["noise_rate"] for r in runs if r["rate"] != "0.0"
+    }
+    assert noisy["ce", "0"] == noisy["jo_soft", "0"]
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["config"]["noise"] == "pair" and doc["config"]["rates"] == [0.0, 0.4]
+    assert doc["config"]["data"]["classes"] == {"blue": 40, "green": 40, "red": 40}
+
+
+def test_rates_alone_inject_symmetric_noise(clean_csv):
+    from sknoisy.benchmark._userrun import run_data_file_injected
+
+    report = run_data_file_injected(
+        clean_csv,
+        "colour",
+        rates=[0.3],
+        methods=["ce"],
+        seeds=[0],
+        max_epochs=5,
+        progress=False,
+    )
+    (run,) = report["runs"]
+    assert run["noise"] == "symmetric" and run["dataset"] == "clean.csv"
+    assert 0.2 < run["noise_rate"] < 0.4 and run["test_accuracy"] > 0.5
+    assert report["data"]["n_test"] == 24
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--noise", "asymmetric"], "noise 'asymmetric' uses the MNIST map"),
+        (["--noise", "worse"], "unknown noise 'worse'; choose one of symmetric"),
+        (["--rates", "1.5"], "rate must be in [0, 1], got 1.5"),
+        (["--rates", "0.4", "--test-size", "0"], "test_size 0 holds none out"),
+    ],
+)
+def test_injected_noise_errors_exit_2(clean_csv, extra, message, capsys):
+    argv = ["benchmark", "--dataset", str(clean_csv), "--target", "colour", *QUICK]
+    assert message in _fails([*argv, *extra], capsys)
 
 
 # --------------------------------------------------------------------------------------
@@ -256,7 +341,7 @@ def _bad_files(tmp):
         (["short_y.npz"], "X has 6 rows but y has 5 labels"),
         (["text_X.npz"], "X is not numeric (dtype <U1)"),
         (["garbage.npz"], "garbage.npz is not a NumPy .npz file"),
-        (["ok.csv", "--target", "label", "--rates", "0.2"], "--rates: a data file's"),
+        (["ok.csv", "--target", "label", "--data-dir", "d"], "--data-dir: a data file"),
         (["X.npy"], "give the labels file with --target"),
         (["X.npy", "--target", "nope.npy"], "labels file not found: "),
         (["X.npy", "--target", "y_nan.npy"], "y_nan.npy has a missing or infinite"),
@@ -289,7 +374,6 @@ def test_too_small_for_a_stratified_split(tmp_path, capsys):
     [
         (["--target", "x"], "--target is for data files; 'digits' is a built-in"),
         (["--test-size", "0.1"], "--test-size is for data files"),
-        (["--methods", "ce,cleanlab"], "method 'cleanlab' runs on data files only"),
         (["--dataset", "imagenet"], "or a .csv, .npz or .npy data file"),
     ],
 )

@@ -27,6 +27,7 @@ from ..metrics import (
     negative_log_likelihood,
 )
 from ..noise import make_noise
+from ._cleanlab import CLEANLAB, MISSING_CLEANLAB, cleanlab_available, fit_cleanlab
 from ._data import (
     _FILES,
     DATASETS,
@@ -129,7 +130,11 @@ def _check_seeds(seeds):
 
 
 def _check_methods(methods):
-    """Return ``{name: classifier params}`` from names or a mapping."""
+    """Return ``{name: classifier params}`` from names or a mapping.
+
+    The optional method ``"cleanlab"`` (a name, or the value of a mapping)
+    maps to ``None``; it needs the cleanlab package.
+    """
     if isinstance(methods, str):
         methods = [methods]
     if isinstance(methods, Mapping):
@@ -137,22 +142,28 @@ def _check_methods(methods):
     else:
         items = []
         for name in methods:
-            if not isinstance(name, str) or name not in METHODS:
+            if not isinstance(name, str) or name not in (*METHODS, CLEANLAB):
                 raise ValueError(
-                    f"unknown method {name!r}; choose one of {', '.join(METHODS)}"
+                    f"unknown method {name!r}; choose one of {', '.join(METHODS)}, "
+                    f"{CLEANLAB}"
                 )
-            items.append((name, METHODS[name]))
+            items.append((name, CLEANLAB if name == CLEANLAB else METHODS[name]))
     if not items:
         raise ValueError("methods must name at least one method")
     out = {}
     for name, params in items:
         if not isinstance(name, str):
             raise ValueError(f"method names must be strings, got {name!r}")
+        if isinstance(params, str) and params == CLEANLAB:
+            if not cleanlab_available():
+                raise ValueError(MISSING_CLEANLAB)
+            out[name] = None
+            continue
         if isinstance(params, str):  # alias of a built-in method
             if params not in METHODS:
                 raise ValueError(
                     f"unknown method {params!r} for {name!r}; choose one of "
-                    f"{', '.join(METHODS)}"
+                    f"{', '.join(METHODS)}, {CLEANLAB}"
                 )
             params = METHODS[params]
         if not isinstance(params, Mapping):
@@ -290,6 +301,34 @@ def _calibration_scores(y_true, proba, classes):
     }
 
 
+def _fit(task, X, y, module, params, device):
+    """Fit one method; return ``(classes, predict_proba, corrected labels, warning)``.
+
+    The corrected labels are ``None`` for a method that does not correct
+    labels; for ``"cleanlab"`` they are the labels of its largest out-of-fold
+    probabilities where it flags a label issue, the given labels elsewhere.
+    """
+    if task["params"] is None:  # cleanlab
+        params = {"module": module, "device": device, **params}
+        fitted = fit_cleanlab(X, y, task["seed"], params)
+        return fitted.classes, fitted.predict_proba, fitted.corrected_label, ""
+    params = {**params, **task["params"]}
+    clf = NoisyLabelClassifier(
+        module, device=device, random_state=task["seed"], **params
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CorrectionWarning)
+        clf.fit(X, y)
+    correction_warning = " ".join(
+        str(w.message) for w in caught if issubclass(w.category, CorrectionWarning)
+    )
+    for w in caught:  # pass the others on
+        if not issubclass(w.category, CorrectionWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    corrected = getattr(clf, "corrected_labels_", None)
+    return clf.classes_, clf.predict_proba, corrected, correction_warning
+
+
 def _run_one(task, data, device, n_threads):
     """Train one method on one noisy training set; return its result dict."""
     X_tr, y_clean, y_noisy, X_te, y_te, module, base_params = data
@@ -297,30 +336,21 @@ def _run_one(task, data, device, n_threads):
     if n_threads is not None:
         torch.set_num_threads(n_threads)
     try:
-        params = {"max_epochs": task["max_epochs"], **base_params, **task["params"]}
-        clf = NoisyLabelClassifier(
-            module, device=device, random_state=task["seed"], **params
-        )
+        params = {"max_epochs": task["max_epochs"], **base_params}
         start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CorrectionWarning)
-            clf.fit(X_tr, y_noisy)
-        fit_seconds = time.perf_counter() - start
-        correction_warning = " ".join(
-            str(w.message) for w in caught if issubclass(w.category, CorrectionWarning)
+        classes, predict_proba, corrected, correction_warning = _fit(
+            task, X_tr, y_noisy, module, params, device
         )
-        for w in caught:  # pass the others on
-            if not issubclass(w.category, CorrectionWarning):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        proba = clf.predict_proba(X_te)
-        test_accuracy = float(np.mean(clf.classes_[proba.argmax(axis=1)] == y_te))
+        fit_seconds = time.perf_counter() - start
+        proba = predict_proba(X_te)
+        test_accuracy = float(np.mean(classes[proba.argmax(axis=1)] == y_te))
     finally:
         if n_threads is not None:
             torch.set_num_threads(old_threads)
     flipped = y_noisy != y_clean
     recovery = noisy_recovery = None
-    if hasattr(clf, "corrected_labels_"):
-        fixed = clf.corrected_labels_ == y_clean
+    if corrected is not None:
+        fixed = corrected == y_clean
         recovery = float(fixed.mean())
         noisy_recovery = float(fixed[flipped].mean()) if flipped.any() else None
     return {
@@ -334,7 +364,7 @@ def _run_one(task, data, device, n_threads):
         "n_test": len(y_te),
         "noise_rate": float(flipped.mean()),
         "test_accuracy": test_accuracy,
-        **_calibration_scores(y_te, proba, clf.classes_),
+        **_calibration_scores(y_te, proba, classes),
         "label_recovery": recovery,
         "noisy_label_recovery": noisy_recovery,
         "fit_seconds": fit_seconds,
@@ -403,7 +433,12 @@ default="digits"
         ``"truncated_gce"``, ``"encouraging"``, ``"jo_soft"``, ``"jo_hard"``,
         ``"mae"``, ``"sce"``, ``"nce_rce"``, ``"bootstrap"``), or a dict
         ``{name: NoisyLabelClassifier parameters}`` for custom settings, e.g.
-        ``{"gce_q0.3": {"loss": "gce", "q": 0.3}}``.
+        ``{"gce_q0.3": {"loss": "gce", "q": 0.3}}``. The optional method
+        ``"cleanlab"`` (needs the cleanlab package; a ValueError without it)
+        is cleanlab's ``CleanLearning`` around a
+        :class:`~sknoisy.NoisyLabelClassifier` with the data set's network and
+        ``max_epochs``: it flags label issues from out-of-fold probabilities
+        (5-fold), drops them and refits, so it trains six networks per run.
     seeds : sequence of int, default=(0, 1, 2)
         Seeds of the noise and of the classifiers.
     max_epochs : int, default=50
@@ -440,7 +475,9 @@ default="digits"
         predicted probability on the test set: above ``test_accuracy`` means
         overconfident, below underconfident),
         ``label_recovery`` (fraction of ``corrected_labels_`` equal to the
-        clean training labels; ``None`` for methods that do not correct),
+        clean training labels; for cleanlab, the label of its largest
+        out-of-fold probability where it flags an issue and the given label
+        elsewhere; ``None`` for methods that do not correct),
         ``noisy_label_recovery`` (the same over the flipped samples only),
         ``correction_warning`` (the message of a
         :class:`~sknoisy.exceptions.CorrectionWarning`, when correction never
@@ -469,8 +506,6 @@ default="digits"
     >>> len(summarize_results(results))
     2
     """
-    from tqdm.auto import tqdm
-
     config = check_benchmark_config(
         dataset,
         noise=noise,
@@ -488,6 +523,33 @@ default="digits"
     )
     if y_human is not None:  # real noise: one "rate", the measured one
         config["rates"] = [round(float(np.mean(y_human != y_tr)), 4)]
+    data = (X_tr, y_tr, y_human, X_te, y_te, module, base_params)
+    results = _run_all(config, data, progress)
+    if output is not None:
+        public = {k: v for k, v in config.items() if k not in ("methods", "data_dir")}
+        public["methods"] = _public_methods(config["methods"])
+        public["data_dir"] = None if data_dir is None else str(data_dir)
+        save_results(results, output, config=public)
+    return results
+
+
+def _public_methods(methods):
+    """The methods of a config as saved: ``"cleanlab"`` for cleanlab's ``None``."""
+    return {k: CLEANLAB if v is None else v for k, v in methods.items()}
+
+
+def _run_all(config, data, progress):
+    """Train every method at every rate and seed of ``config`` on ``data``.
+
+    ``data`` is ``(X_train, y_train, y_human, X_test, y_test, module,
+    params)``: the clean training labels, the human labels of a real-noise
+    data set (``None``: noise is injected at every rate and seed), the clean
+    test split, the network class and extra classifier parameters. Returns
+    the result dicts sorted by rate, method and seed.
+    """
+    from tqdm.auto import tqdm
+
+    X_tr, y_tr, y_human, X_te, y_te, module, base_params = data
     jobs = []
     for rate in config["rates"]:
         for seed in config["seeds"]:
@@ -496,7 +558,7 @@ default="digits"
                 y_noisy = _noisy_labels(
                     config["noise"], rate, seed, config["dataset"], X_tr, y_tr
                 )
-            data = (X_tr, y_tr, y_noisy, X_te, y_te, module, base_params)
+            run_data = (X_tr, y_tr, y_noisy, X_te, y_te, module, base_params)
             for name, params in config["methods"].items():
                 task = {
                     "dataset": config["dataset"],
@@ -507,7 +569,7 @@ default="digits"
                     "max_epochs": config["max_epochs"],
                     "params": params,
                 }
-                jobs.append((task, data))
+                jobs.append((task, run_data))
 
     n_threads = None if config["n_jobs"] == 1 else 1
     parallel = Parallel(n_jobs=config["n_jobs"], return_as="generator_unordered")
@@ -517,8 +579,8 @@ default="digits"
     )
     with bar:
         for result in parallel(
-            delayed(_run_one)(task, data, config["device"], n_threads)
-            for task, data in jobs
+            delayed(_run_one)(task, run_data, config["device"], n_threads)
+            for task, run_data in jobs
         ):
             results.append(result)
             bar.set_postfix_str(
@@ -527,9 +589,4 @@ default="digits"
             bar.update()
     method_order = {name: i for i, name in enumerate(config["methods"])}
     results.sort(key=lambda r: (r["rate"], method_order[r["method"]], r["seed"]))
-    if output is not None:
-        public = {k: v for k, v in config.items() if k not in ("methods", "data_dir")}
-        public["methods"] = config["methods"]
-        public["data_dir"] = None if data_dir is None else str(data_dir)
-        save_results(results, output, config=public)
     return results

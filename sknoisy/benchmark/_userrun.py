@@ -1,10 +1,16 @@
-"""Benchmark on a user's data file whose labels are already noisy.
+"""Benchmark on a user's data file.
 
-Without clean labels there is no clean test accuracy and no label recovery to
-measure. What can be measured is reported instead: accuracy on a held-out,
-stratified split of the given labels, how many training labels each
-label-correcting method finds wrong, and a histogram of a per-sample label
-quality score (the probability the method gives the given label).
+:func:`run_data_file`: the file's labels are already noisy. Without clean
+labels there is no clean test accuracy and no label recovery to measure. What
+can be measured is reported instead: accuracy on a held-out, stratified split
+of the given labels, how many training labels each label-correcting method
+finds wrong, and a histogram of a per-sample label quality score (the
+probability the method gives the given label).
+
+:func:`run_data_file_injected`: the file's labels are taken as clean. Noise is
+injected into the training split as for the built-in data sets, and every
+method is scored on the clean held-out labels (accuracy, calibration, label
+recovery).
 """
 
 from __future__ import annotations
@@ -12,60 +18,32 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Mapping
 
 import numpy as np
 import torch
 
 from .._classifier import NoisyLabelClassifier
 from ..exceptions import CorrectionWarning
+from ._cleanlab import cleanlab_available, fit_cleanlab
 from ._runner import (
     DEFAULT_METHODS,
+    DEFAULT_RATES,
     DEFAULT_SEEDS,
-    METHODS,
+    NOISE_KINDS,
+    _check_choice,
     _check_device,
     _check_methods,
+    _check_rates,
     _check_seeds,
     _is_int,
+    _public_methods,
+    _run_all,
 )
 from ._userdata import DataFileError, _label, load_data_file
 
-__all__ = ["cleanlab_available", "run_data_file"]
+__all__ = ["cleanlab_available", "run_data_file", "run_data_file_injected"]
 
 DEFAULT_TEST_SIZE = 0.2
-
-
-def cleanlab_available():
-    """Whether the optional method ``"cleanlab"`` can run (cleanlab imports)."""
-    try:
-        import cleanlab  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _check_data_file_methods(methods):
-    """``{name: params}``; the method ``"cleanlab"`` maps to ``None``."""
-    if isinstance(methods, str):
-        methods = [methods]
-    if isinstance(methods, Mapping):
-        return _check_methods(methods)
-    names = list(dict.fromkeys(methods))
-    if not names:
-        raise ValueError("methods must name at least one method")
-    for name in names:
-        if name != "cleanlab" and (not isinstance(name, str) or name not in METHODS):
-            raise ValueError(
-                f"unknown method {name!r}; choose one of {', '.join(METHODS)}, cleanlab"
-            )
-    if "cleanlab" in names and not cleanlab_available():
-        raise ValueError(
-            "method 'cleanlab' needs the cleanlab package, which is not installed "
-            "(pip install cleanlab)"
-        )
-    others = [n for n in names if n != "cleanlab"]
-    params = _check_methods(others) if others else {}
-    return {n: None if n == "cleanlab" else params[n] for n in names}
 
 
 def _check_settings(methods, seeds, max_epochs, device, n_jobs, test_size, n_train):
@@ -80,7 +58,7 @@ def _check_settings(methods, seeds, max_epochs, device, n_jobs, test_size, n_tra
     if n_train is not None and (not _is_int(n_train) or n_train < 2):
         raise ValueError(f"n_train must be None or an int >= 2, got {n_train!r}")
     return {
-        "methods": _check_data_file_methods(methods),
+        "methods": _check_methods(methods),
         "seeds": _check_seeds(seeds),
         "max_epochs": int(max_epochs),
         "device": _check_device(device),
@@ -125,33 +103,33 @@ def _split(data, test_size, n_train):
     return np.sort(train), np.sort(test)
 
 
-def _fit_cleanlab(X, y, seed, params):
-    """CleanLearning around a NoisyLabelClassifier; returns (model, scores)."""
-    from cleanlab.classification import CleanLearning
+def _prepare(data, test_size, n_train):
+    """Split and standardise a data file: ``((X_tr, y_tr, X_te, y_te), info)``.
 
-    classes = np.unique(y)
-    y_enc = np.searchsorted(classes, y)
-    folds = int(min(5, np.bincount(y_enc).min()))
-    state = np.random.get_state()  # CleanLearning seeds NumPy's global generator
-    try:
-        model = CleanLearning(
-            NoisyLabelClassifier(random_state=seed, **params),
-            seed=seed,
-            cv_n_folds=max(folds, 2),
-            # cleanlab's own process pool fails inside joblib's workers.
-            find_label_issues_kwargs={"n_jobs": 1},
-            verbose=False,
-        )
-        model.fit(X, y_enc)
-    finally:
-        np.random.set_state(state)
-    issues = model.get_label_issues()
-    return (
-        lambda X_new: classes[model.predict(X_new)],
-        issues["label_quality"].to_numpy(dtype=float),
-        classes[issues["predicted_label"].to_numpy()],
-        issues["is_label_issue"].to_numpy(dtype=bool),
-    )
+    The scaler is fitted on the training part; ``X_te`` is ``None`` when
+    nothing is held out. ``info`` describes the file and the split.
+    """
+    from sklearn.preprocessing import StandardScaler
+
+    train, test = _split(data, test_size, n_train)
+    scaler = StandardScaler().fit(data.X[train])
+    X_tr = scaler.transform(data.X[train]).astype(np.float32)
+    X_te = scaler.transform(data.X[test]).astype(np.float32) if len(test) else None
+    labels, counts = data.classes
+    info = {
+        "name": data.name,
+        "target": data.target,
+        "labels_from": data.labels_from,
+        "n_samples": len(data.y),
+        "n_features": data.X.shape[1],
+        "classes": {str(c): int(n) for c, n in zip(labels, counts)},
+        "n_train": len(train),
+        "n_test": len(test),
+        "test_size": test_size,
+        "train_index": train,
+        "train_labels": data.y[train],
+    }
+    return (X_tr, data.y[train], X_te, data.y[test]), info
 
 
 def _fit_one(task, data, device, n_threads):
@@ -166,9 +144,9 @@ def _fit_one(task, data, device, n_threads):
     try:
         start = time.perf_counter()
         if task["params"] is None:
-            predict, quality, corrected, issues = _fit_cleanlab(
-                X_tr, y_tr, task["seed"], params
-            )
+            fitted = fit_cleanlab(X_tr, y_tr, task["seed"], params)
+            predict, quality = fitted.predict, fitted.label_quality
+            corrected, issues = fitted.corrected_label, fitted.is_label_issue
         else:
             clf = NoisyLabelClassifier(
                 random_state=task["seed"], **params, **task["params"]
@@ -272,32 +250,13 @@ def run_data_file(
         ``label_issues``.
     """
     from joblib import Parallel, delayed
-    from sklearn.preprocessing import StandardScaler
     from tqdm.auto import tqdm
 
     config = _check_settings(
         methods, seeds, max_epochs, device, n_jobs, test_size, n_train
     )
     data = load_data_file(path, target)
-    train, test = _split(data, config["test_size"], config["n_train"])
-    scaler = StandardScaler().fit(data.X[train])
-    X_tr = scaler.transform(data.X[train]).astype(np.float32)
-    X_te = scaler.transform(data.X[test]).astype(np.float32) if len(test) else None
-    arrays = (X_tr, data.y[train], X_te, data.y[test])
-    labels, counts = data.classes
-    info = {
-        "name": data.name,
-        "target": data.target,
-        "labels_from": data.labels_from,
-        "n_samples": len(data.y),
-        "n_features": data.X.shape[1],
-        "classes": {str(c): int(n) for c, n in zip(labels, counts)},
-        "n_train": len(train),
-        "n_test": len(test),
-        "test_size": config["test_size"],
-        "train_index": train,
-        "train_labels": data.y[train],
-    }
+    arrays, info = _prepare(data, config["test_size"], config["n_train"])
     jobs = [
         {
             "dataset": data.name,
@@ -326,12 +285,129 @@ def run_data_file(
     order = {name: i for i, name in enumerate(config["methods"])}
     runs.sort(key=lambda r: (order[r["method"]], r["seed"]))
     public = {k: v for k, v in config.items() if k != "methods"}
-    public["methods"] = {
-        k: "cleanlab" if v is None else v for k, v in config["methods"].items()
-    }
+    public["methods"] = _public_methods(config["methods"])
     report = {"data": info, "config": public, "runs": runs}
     if output is not None:
         from ._userreport import save_data_file_results
 
         save_data_file_results(report, output)
     return report
+
+
+def _check_injected_noise(noise, rates, test_size):
+    """The noise kind and rates of :func:`run_data_file_injected`, checked."""
+    noise = _check_choice("symmetric" if noise is None else noise, NOISE_KINDS, "noise")
+    rates = _check_rates(DEFAULT_RATES if rates is None else rates)
+    if isinstance(test_size, (int, float)) and test_size == 0:
+        raise ValueError(
+            "noise is injected to score the methods on the clean labels of a "
+            "held-out split; test_size 0 holds none out"
+        )
+    return noise, rates
+
+
+def _check_asymmetric_labels(noise, data):
+    # make_benchmark_noise uses the MNIST map of Patrini et al. for a file.
+    labels = data.classes[0]
+    if noise == "asymmetric" and (
+        labels.dtype.kind not in "iu" or not set(labels.tolist()) <= set(range(10))
+    ):
+        raise DataFileError(
+            f"{data.name}: noise 'asymmetric' uses the MNIST map of Patrini et al. "
+            "(2 -> 7, 3 -> 8, 5 <-> 6, 7 -> 1) and needs the labels 0-9; the file's "
+            f"labels are {', '.join(_label(c) for c in labels[:5])}"
+            f"{', ...' if len(labels) > 5 else ''}. Use pair or transition_matrix."
+        )
+
+
+def run_data_file_injected(
+    path,
+    target=None,
+    *,
+    noise="symmetric",
+    rates=DEFAULT_RATES,
+    methods=DEFAULT_METHODS,
+    seeds=DEFAULT_SEEDS,
+    max_epochs=50,
+    test_size=DEFAULT_TEST_SIZE,
+    n_train=None,
+    device="cpu",
+    n_jobs=1,
+    output=None,
+    progress=True,
+):
+    """Benchmark the methods on a data file whose labels are taken as clean.
+
+    As for the built-in data sets: a stratified share ``test_size`` of the
+    samples (``random_state=0``) is held out with its labels as given, the
+    features are standardised on the rest, noise of kind ``noise`` is
+    injected into the training labels at every rate (seeded by the run's
+    seed, so every method sees the same noisy labels), and every method is
+    scored on the held-out labels: accuracy, calibration and label recovery
+    (against the file's training labels).
+
+    Parameters
+    ----------
+    path, target : see :func:`~sknoisy.benchmark._userdata.load_data_file`
+    noise : str, default="symmetric"
+        A kind of :func:`sknoisy.noise.make_noise` (``None`` is
+        ``"symmetric"``); ``"asymmetric"`` is the MNIST map of Patrini et al.
+        and needs the labels 0-9; ``"transition_matrix"`` spreads the rate
+        over the other classes with random Dirichlet weights.
+    rates : sequence of float, default=DEFAULT_RATES
+        Noise rates in [0, 1] (``None``: ``(0.0, 0.2, 0.4, 0.6, 0.8)``).
+    methods : sequence of str or dict, default=DEFAULT_METHODS
+        As for :func:`run_data_file`.
+    seeds : sequence of int, default=(0, 1, 2)
+        Seeds of the noise and of the networks (the split is the same for
+        every seed).
+    max_epochs : int, default=50
+        Training epochs of every run.
+    test_size : float, default=0.2
+        Share of the samples held out, in (0, 0.5].
+    n_train : int, default=None
+        Train on a stratified subset of this many training samples.
+    device : str, default="cpu"
+        Torch device.
+    n_jobs : int, default=1
+        Runs trained in parallel by joblib (one torch thread each).
+    output : str or path-like, default=None
+        Folder for the files of :func:`~sknoisy.benchmark.save_results`
+        (``runs.csv``, ``results.json``, ``table.txt``, ``accuracy.png``).
+    progress : bool, default=True
+        Show a progress bar.
+
+    Returns
+    -------
+    report : dict
+        ``"data"`` (file, sizes, classes, split), ``"config"`` and ``"runs"``:
+        one dict per run with the keys of
+        :data:`~sknoisy.benchmark.RESULT_FIELDS`, as returned by
+        :func:`~sknoisy.benchmark.run_benchmark` (``dataset`` is the file's
+        name).
+    """
+    noise, rates = _check_injected_noise(noise, rates, test_size)
+    config = _check_settings(
+        methods, seeds, max_epochs, device, n_jobs, test_size, n_train
+    )
+    data = load_data_file(path, target)
+    _check_asymmetric_labels(noise, data)
+    (X_tr, y_tr, X_te, y_te), info = _prepare(
+        data, config["test_size"], config["n_train"]
+    )
+    config.update(dataset=data.name, noise=noise, rates=rates)
+    arrays = (X_tr, y_tr, None, X_te, y_te, None, {})
+    runs = _run_all(config, arrays, progress)
+    public = {k: v for k, v in config.items() if k != "methods"}
+    public["methods"] = _public_methods(config["methods"])
+    public["labels"] = "clean (noise injected)"
+    if output is not None:
+        from ._report import save_results
+
+        save_results(runs, output, config={**public, "data": _json_info(info)})
+    return {"data": info, "config": public, "runs": runs}
+
+
+def _json_info(info):
+    """``info`` without its per-sample arrays (for results.json)."""
+    return {k: v for k, v in info.items() if k not in ("train_index", "train_labels")}
