@@ -5,7 +5,7 @@ Every model takes ``n_classes`` and an input-size argument (``n_features`` or
 """
 
 from ._infer import infer_module_sizes
-from ._resnet import PreActResNet, PreActResNet32, ResNet18, ResNet34
+from ._resnet import PreActResNet, PreActResNet32
 from ._simple import CNN1D, CNN2D, MLP
 
 __all__ = [
@@ -18,3 +18,16 @@ __all__ = [
     "ResNet34",
     "infer_module_sizes",
 ]
+
+
+def __getattr__(name):
+    # torchvision's ResNets load torchvision (seconds) on first use only.
+    if name in ("ResNet18", "ResNet34"):
+        from . import _tv_resnet
+
+        return getattr(_tv_resnet, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
