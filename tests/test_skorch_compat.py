@@ -197,3 +197,45 @@ def test_pickle_after_callbacks_are_replaced():
     clf.partial_fit(X, Y)
     clone = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(clone.predict_proba(X), clf.predict_proba(X))
+
+
+# ------------------------------------------- skorch's targets that are not labels
+class ThreeOutputs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dense = nn.Linear(4, 3)
+
+    def forward(self, X):
+        return self.dense(X)
+
+
+def test_multilabel_targets_with_a_plain_criterion_go_to_skorch_as_they_are():
+    Y3 = np.stack([Y == 0, Y == 1, X[:, 0] > 0], axis=1).astype(np.float32)
+    clf = fast(
+        module=ThreeOutputs,
+        criterion=nn.BCEWithLogitsLoss,
+        predict_nonlinearity=torch.sigmoid,  # skorch's "auto" is for one output
+        max_epochs=30,
+        lr=0.05,
+    ).fit(X, Y3)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    assert ((proba > 0.5) == Y3).mean() > 0.85
+    with pytest.raises(AttributeError, match="not one label per sample"):
+        clf.classes_  # noqa: B018
+    # sknoisy's per-label features need one label per sample
+    with pytest.raises(ValueError, match="need one class label per sample"):
+        clf.fit(X, Y3, sample_weight=np.ones(len(X)))
+    with pytest.raises(ValueError, match="first fitted on one label per sample"):
+        fast(module=ThreeOutputs, criterion=nn.CrossEntropyLoss).fit(X, Y).partial_fit(
+            X, Y3
+        )
+    # a later fit on labels starts afresh
+    clf.set_params(criterion=nn.CrossEntropyLoss).fit(X, Y)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+
+
+def test_targets_that_are_not_labels_need_a_plain_criterion():
+    Y3 = np.stack([Y == 0, Y == 1, Y == 2], axis=1).astype(np.float32)
+    with pytest.raises(ValueError, match="y"):
+        fast(module=ThreeOutputs, loss="gce").fit(X, Y3)

@@ -110,16 +110,6 @@ DIFFERENCES = {
         "correction), not the Dataset object itself; the validation Dataset "
         "is passed as is"
     ),
-    # -- 3. y is one class label per sample ----------------------------------
-    "TestNeuralNet::test_net_variable_prediction_lengths": (
-        "y must be one class label per sample (sknoisy's losses, label "
-        "correction and label encoding need it); a (n, 3, 1) float y is "
-        "refused. Use skorch's NeuralNet for sequence targets"
-    ),
-    "TestNeuralNet::test_net_variable_label_lengths": (
-        "y must be one class label per sample; an object array of "
-        "variable-length sequences is refused"
-    ),
 }
 
 #: skorch tests that cannot run here (they fail for plain skorch too).

@@ -30,6 +30,11 @@ class _SampleWeightMixin:
         self._sample_weight = self._class_weight = None
         if sample_weight is None and self.class_weight is None:
             return None
+        if getattr(self, "_raw_y", False):
+            raise ValueError(
+                "sample_weight and class_weight need one class label per sample "
+                "in y; this y holds sequences or several values per sample."
+            )
         weight = _check_sample_weight(sample_weight, X, dtype=np.float64, copy=True)
         if not np.all(np.isfinite(weight)) or np.any(weight < 0):
             raise ValueError("sample_weight must be finite and non-negative.")

@@ -72,6 +72,7 @@ class _ModuleMixin:
         if not hasattr(self, "_in_shape"):
             return {}
         sizes = infer_module_sizes(module, np.empty((0, *self._in_shape)))
-        if "n_classes" in _signature_names(module):
-            sizes["n_classes"] = self._n_classes
+        n_classes = getattr(self, "_n_classes", None)  # None: skorch's raw y
+        if "n_classes" in _signature_names(module) and n_classes is not None:
+            sizes["n_classes"] = n_classes
         return {key: val for key, val in sizes.items() if key not in given}

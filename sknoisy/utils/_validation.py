@@ -14,6 +14,7 @@ import inspect
 from collections.abc import Mapping
 
 import numpy as np
+import torch
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, column_or_1d, validate_data
@@ -94,6 +95,9 @@ class _InputMixin:
         The data are an array (numeric, possibly the caller's own), a dict of
         arrays, or an :class:`ItemSource` around a Dataset.
         """
+        if self._raw_targets(X, y):
+            return self._validate_raw_fit_data(X, y, reset)
+        self._raw_y = False
         x0 = None  # the first sample's input, for a Dataset or a dict X
         if is_map_dataset(X):
             X, x0 = validate_dataset(X, need_pair=y is None)
@@ -126,6 +130,50 @@ class _InputMixin:
         if reset:
             self._set_form(x0, X.shape[1:] if x0 is None else None)
         return X, y_enc
+
+    def _raw_targets(self, X, y):
+        """Whether y is skorch's kind of target that is not a label per sample.
+
+        With a plain skorch ``criterion`` only: a y of more than one value per
+        sample (shape (n, k, ...), k > 1) or an object array of sequences goes
+        to skorch as it is (sequence or multi-output targets), as in skorch.
+        """
+        if self.criterion is None or y is None or is_map_dataset(X):
+            return False
+        if torch.is_tensor(y):
+            shape, objects = tuple(y.shape), False
+        elif isinstance(y, np.ndarray):
+            shape, objects = y.shape, y.dtype == object
+        else:
+            return False
+        if len(shape) > 2 or (len(shape) == 2 and shape[1] > 1):
+            return True
+        return bool(objects and len(shape) == 1 and any(np.ndim(v) for v in y))
+
+    def _validate_raw_fit_data(self, X, y, reset):
+        """Validate X; keep skorch's raw targets y (no classes, no encoding)."""
+        if not reset and not getattr(self, "_raw_y", False):
+            raise ValueError(
+                f"y has shape {tuple(np.shape(y))} (or holds sequences), but "
+                f"{type(self).__name__} was first fitted on one label per sample."
+            )
+        x0 = None
+        if is_dict_input(X):
+            X = x0 = validate_dict(X)
+            n_X = len(next(iter(X.values())))
+        else:
+            X = self._validate_X(X, reset=reset)
+            n_X = _num_samples(X)
+        if n_X != len(y):
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {n_X} and {len(y)}."
+            )
+        if reset:
+            # No classes to infer or encode: the targets are skorch's.
+            _drop(self, "classes_inferred_", "_n_classes")
+            self._raw_y, self._y_positions = True, False
+            self._set_form(x0, X.shape[1:] if x0 is None else None)
+        return X, y
 
     def _validate_arrays(self, X, y, reset):
         if isinstance(X, np.ndarray):
@@ -261,8 +309,15 @@ class _InputMixin:
         try:
             return self.classes_inferred_
         except AttributeError as exc:
+            why = "call fit first"
+            if getattr(self, "_raw_y", False):
+                why = (
+                    "it was fitted on targets that are not one label per sample "
+                    "(sequences or several values), whose classes are unknown; "
+                    "pass classes to name them"
+                )
             raise AttributeError(
-                f"{type(self).__name__} has no attribute 'classes_': call fit first."
+                f"{type(self).__name__} has no attribute 'classes_': {why}."
             ) from exc
 
     def check_data(self, X, y):
@@ -295,6 +350,11 @@ class _InputMixin:
         if isinstance(data, ItemSource):
             return ItemDataset(data, y)
         if not (isinstance(data, np.ndarray) or _is_array_dict(data)):
+            return super().get_dataset(X, y)
+        if getattr(self, "_raw_y", False):
+            # skorch's raw targets (sequences...): skorch's Dataset, as in skorch.
+            data = float32_arrays(data)
+            X = {**X, X_KEY: data} if is_indexed(X) else data
             return super().get_dataset(X, y)
         default = self.dataset is Dataset and not self.get_params_for("dataset")
         loaders = _is_loader(self.iterator_train) and _is_loader(self.iterator_valid)
