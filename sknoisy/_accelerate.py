@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import torch
+from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
 from skorch.hf import AccelerateMixin
 from skorch.utils import to_tensor
@@ -125,6 +127,60 @@ class _GatheredTruncationPruning(TruncationPruning):
                 )
         finally:
             net._set_training(True)
+
+
+#: Epoch scores averaged over processes: (key, batch-size key, lower is better).
+_SHARED_SCORES = (
+    ("train_loss", "train_batch_size", True),
+    ("valid_loss", "valid_batch_size", True),
+    ("valid_acc", "valid_batch_size", False),
+)
+
+
+class _SharedEpochScores(Callback):
+    """Record the same epoch losses (and ``valid_acc``) in every process.
+
+    Each process computes ``train_loss``, ``valid_loss`` and ``valid_acc``
+    on its own shard of the batches. This callback, placed after skorch's
+    scoring callbacks and before the user's (``EarlyStopping``,
+    ``Checkpoint``), replaces them by their means over all processes,
+    weighted by the number of samples each process saw (exact for the losses
+    and the accuracy), and recomputes their ``*_best`` flags, so callbacks
+    that decide from them decide the same everywhere.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        accelerator = net.accelerator
+        if _n_processes(accelerator) <= 1:
+            return
+        row = net.history[-1]
+        batches = row.get("batches", [])
+        sums = []
+        for key, size_key, _ in _SHARED_SCORES:
+            sizes = [b[size_key] for b in batches if size_key in b]
+            n = float(sum(sizes))
+            if key in row and key.endswith("_loss"):
+                losses = [b[key] for b in batches if key in b and size_key in b]
+                total = float(np.dot(losses, sizes[: len(losses)]))
+            elif key in row:
+                total = float(row[key]) * n
+            else:
+                total = n = 0.0
+            sums += [total, n]
+        sums = torch.tensor(sums, dtype=torch.float64, device=accelerator.device)
+        _all_reduce_(accelerator, sums, "sum")
+        for i, (key, _, lower) in enumerate(_SHARED_SCORES):
+            total, n = float(sums[2 * i]), float(sums[2 * i + 1])
+            if key not in row or n <= 0:
+                continue
+            value = total / n
+            net.history.record(key, value)
+            if f"{key}_best" in row:
+                before = [h[key] for h in net.history[:-1] if key in h]
+                best = not before or (
+                    value < min(before) if lower else value > max(before)
+                )
+                net.history.record(f"{key}_best", bool(best))
 
 
 class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
@@ -257,6 +313,8 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
                 callback = _GatheredTruncationPruning()
             elif type(callback) is LabelCorrection:
                 callback = _SharedLabelCorrection(**callback.get_params())
+            if name == "print_log":  # after skorch's scores, before the user's
+                callbacks.append(("shared_scores", _SharedEpochScores()))
             callbacks.append((name, callback))
         return callbacks
 

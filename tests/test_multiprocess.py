@@ -35,6 +35,7 @@ STATE_KEYS = (
     "train_score",
     "correcting",
     "n_labels_changed",
+    "train_loss",  # averaged over the processes
 )
 
 _SCRIPT = textwrap.dedent(
@@ -77,6 +78,20 @@ _SCRIPT = textwrap.dedent(
         random_state=0,
     ).fit(X[:1001], y[:1001])
     result["frozen_soft"] = frozen.soft_labels_.tolist()
+    # Losses and accuracy on a validation split, and a callback that stops
+    # from them: averaged over processes, so every process stops together.
+    from skorch.callbacks import EarlyStopping
+    from skorch.dataset import ValidSplit
+    stopped = AcceleratedNoisyLabelClassifier(
+        accelerator=accelerator, train_split=ValidSplit(4), max_epochs=40,
+        lr=0.05, callbacks=[EarlyStopping(patience=2, threshold=0.05)],
+        random_state=0,
+    ).fit(X[:800], y[:800])
+    result["valid"] = [
+        {k: row[k] for k in ("train_loss", "valid_loss", "valid_acc",
+                             "valid_loss_best")}
+        for row in stopped.history
+    ]
     try:  # the module was unwrapped after training
         clf.partial_fit(X, y)
         result["error"] = None
@@ -135,6 +150,15 @@ def test_every_process_holds_the_same_labels(runs):
     assert rank0["history"] == rank1["history"]
     assert rank0["start"] == rank1["start"] is not None
     assert any(row["heldout_score"] is not None for row in rank0["history"])
+
+
+def test_every_process_records_the_same_losses_and_stops_together(runs):
+    rank0, rank1 = runs["rank0of2"]["valid"], runs["rank1of2"]["valid"]
+    assert rank0 == rank1
+    assert len(rank0) < 40  # early stopping stopped both at the same epoch
+    # the means over the processes are close to the one-process values
+    one = runs["rank0of1"]["valid"]
+    assert abs(rank0[0]["valid_acc"] - one[0]["valid_acc"]) < 0.1
 
 
 def test_the_label_state_is_the_one_process_state(runs):
