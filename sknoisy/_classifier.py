@@ -203,7 +203,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         :meth:`predict_proba`); ``None`` infers them from ``y`` (sorted).
         ``y`` holds labels from ``classes``, or, as in skorch, integer
         positions in ``classes`` when none of its values is a class label
-        (``classes=["cat", "dog"]`` with ``y`` in ``{0, 1}``).
+        (``classes=["cat", "dog"]`` with ``y`` in ``{0, 1}``); :meth:`predict`
+        then returns positions too, as skorch does.
     random_state : int, numpy.random.Generator, RandomState or None, \
             default=None
         Seeds module initialisation, shuffling and dropout (through a local
@@ -575,13 +576,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
-            Predicted labels (class indices, as in skorch, for a net that was
-            initialised but never fitted and has no ``classes``).
+            Predicted labels; class positions, as in skorch, when ``y`` held
+            positions in ``classes``, or for a net that was initialised but
+            never fitted and has no ``classes``.
         """
         proba = self.predict_proba(X)
-        index = np.argmax(proba, axis=1)
-        if not hasattr(self, "classes_inferred_") and self.classes is None:
-            # Initialised but never fitted (as skorch allows, e.g. to load
-            # parameters): the labels are unknown, return class indices.
-            return index
-        return self.classes_[index]
+        return self._decode(np.argmax(proba, axis=1))

@@ -9,6 +9,7 @@ import pytest
 import torch
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import cross_val_score
 from skorch.dataset import ValidSplit
 from skorch.exceptions import NotInitializedError as SkorchNotInitializedError
 from torch import nn
@@ -108,7 +109,20 @@ def test_classes_keep_their_order_and_columns_follow_them():
 def test_y_as_positions_in_classes_as_in_skorch():
     clf = fast(classes=["cat", "dog", "eel"], max_epochs=20).fit(X, Y)
     np.testing.assert_array_equal(clf.classes_, ["cat", "dog", "eel"])
-    assert (clf.predict(X) == np.array(["cat", "dog", "eel"])[Y]).mean() > 0.9
+    # predictions are positions too (skorch's predict), so scores compare
+    # like with like, in a search as well
+    assert clf.predict(X).dtype.kind == "i"
+    assert clf.score(X, Y) > 0.9
+    search = cross_val_score(fast(classes=["cat", "dog", "eel"], max_epochs=20), X, Y)
+    assert search.mean() > 0.8
+    # the label outputs of correction are positions as well
+    corr = fast(classes=["cat", "dog", "eel"], label_correction="soft", max_epochs=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrectionWarning)
+        corr.fit(X, Y)
+    assert set(corr.corrected_labels_) <= {0, 1, 2}
+    table = corr.get_label_issues()
+    np.testing.assert_array_equal(table["given_label"], Y)
     # Later calls keep the convention; out-of-range positions are refused.
     clf.partial_fit(X, Y)
     with pytest.raises(ValueError, match=r"integers in \[0, 3\)"):

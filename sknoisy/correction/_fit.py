@@ -233,7 +233,7 @@ class _LabelStateMixin:
             soft = state.current_labels().cpu().numpy().copy()
             corrected = soft.argmax(axis=1)
             self.soft_labels_ = soft
-            self.corrected_labels_ = self.classes_[corrected]
+            self.corrected_labels_ = self._decode(corrected)
             self.label_issues_ = corrected != y_enc
             self.correction_start_ = _correction_start(self.history_)
             self._set_issue_attributes(state, y_enc, X, y)

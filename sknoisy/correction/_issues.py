@@ -110,7 +110,7 @@ class _LabelIssuesMixin:
             {
                 "is_label_issue": mask,
                 "label_quality": self.label_quality_,
-                "given_label": self.classes_[self._given_codes],
+                "given_label": self._decode(self._given_codes),
                 "predicted_label": self.predicted_labels_,
                 "corrected_label": self.corrected_labels_,
             },
@@ -122,7 +122,7 @@ class _LabelIssuesMixin:
 
     def _set_issue_attributes(self, state, y_enc, X, y):
         self.label_quality_ = state.label_quality().cpu().numpy().astype(np.float64)
-        self.predicted_labels_ = self.classes_[state.predicted.cpu().numpy()]
+        self.predicted_labels_ = self._decode(state.predicted.cpu().numpy())
         self._given_codes = np.asarray(y_enc).copy()
         self._label_index = _sample_index(X, y)
 

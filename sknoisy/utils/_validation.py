@@ -287,6 +287,20 @@ class _InputMixin:
             )
         return order[pos].astype(np.int64)
 
+    def _decode(self, codes):
+        """Labels for class codes, in the label space of the caller's ``y``.
+
+        Positions when ``y`` held positions in ``classes`` (skorch's
+        convention) or when the classes are unknown (a net initialised but
+        never fitted, as skorch allows), the labels of ``classes_`` otherwise.
+        """
+        codes = np.asarray(codes)
+        if getattr(self, "_y_positions", False) or (
+            not hasattr(self, "classes_inferred_") and self.classes is None
+        ):
+            return codes
+        return self.classes_[codes]
+
     def _prediction_input(self, X):
         """Validate X for prediction; a Dataset is wrapped to yield its x."""
         if is_indexed(X) or is_own_dataset(X):  # skorch's own calls
