@@ -162,38 +162,27 @@ class TestClassifier(skorch_test_classifier.TestNeuralNet):
 # The baselines of docs/skorch.rst: plain skorch, and a renamed subclass of it.
 # SKNOISY_SKORCH_BASELINE=1 python -m pytest tests/test_skorch_suite.py -n 2 \
 #     --runxfail -k "Baseline"
-_baseline = pytest.mark.skipif(
-    not os.environ.get("SKNOISY_SKORCH_BASELINE"),
-    reason="baseline runs only with SKNOISY_SKORCH_BASELINE=1",
-)
-
-
 class RenamedNeuralNetClassifier(NeuralNetClassifier):
     """skorch's class under another name (the baseline for the name tests)."""
 
 
-@_baseline
-class TestBaselineSkorchNet(skorch_test_net.TestNeuralNet):
-    pass
+if os.environ.get("SKNOISY_SKORCH_BASELINE"):  # collected on demand only
 
+    class TestBaselineSkorchNet(skorch_test_net.TestNeuralNet):
+        pass
 
-@_baseline
-class TestBaselineSkorchClassifier(skorch_test_classifier.TestNeuralNet):
-    pass
+    class TestBaselineSkorchClassifier(skorch_test_classifier.TestNeuralNet):
+        pass
 
+    class TestBaselineRenamedNet(skorch_test_net.TestNeuralNet):
+        @pytest.fixture(scope="module")
+        def net_cls(self):
+            return RenamedNeuralNetClassifier
 
-@_baseline
-class TestBaselineRenamedNet(skorch_test_net.TestNeuralNet):
-    @pytest.fixture(scope="module")
-    def net_cls(self):
-        return RenamedNeuralNetClassifier
-
-
-@_baseline
-class TestBaselineRenamedClassifier(skorch_test_classifier.TestNeuralNet):
-    @pytest.fixture(scope="module")
-    def net_cls(self):
-        return RenamedNeuralNetClassifier
+    class TestBaselineRenamedClassifier(skorch_test_classifier.TestNeuralNet):
+        @pytest.fixture(scope="module")
+        def net_cls(self):
+            return RenamedNeuralNetClassifier
 
 
 def test_differences_are_skorch_tests():
