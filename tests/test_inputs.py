@@ -401,3 +401,33 @@ def test_grid_search_on_a_slice_dataset_equals_arrays():
         best.corrected_labels_, on_arrays.best_estimator_.corrected_labels_
     )
     assert best.predict(SliceDataset(ds, idx=0)).shape == Y.shape
+
+
+# ------------------------------------------------------- lean shuffling
+@pytest.mark.parametrize("n", [1, 7, 1000])
+@pytest.mark.parametrize("num_samples", [None, "more"])
+def test_lean_sampler_draws_what_torch_draws(n, num_samples):
+    from torch.utils.data import RandomSampler
+
+    from sknoisy.utils._data import LeanRandomSampler
+
+    size = None if num_samples is None else 2 * n + 3
+    orders = []
+    for cls in (RandomSampler, LeanRandomSampler):
+        torch.manual_seed(3)
+        orders.append((list(cls(range(n), num_samples=size)), torch.rand(2)))
+    assert orders[0][0] == orders[1][0]
+    torch.testing.assert_close(orders[0][1], orders[1][1])  # same stream after
+
+
+def test_training_loader_uses_the_lean_sampler_and_fits_as_before():
+    from sknoisy.utils._data import LeanRandomSampler
+
+    clf = fast().fit(X32, Y)
+    loader = clf.get_iterator(clf.get_dataset(X32, Y), training=True)
+    assert isinstance(loader.sampler, LeanRandomSampler)
+    # a user's own sampler is kept
+    sampler = torch.utils.data.SequentialSampler(range(len(Y)))
+    own = fast(iterator_train__sampler=sampler, iterator_train__shuffle=False)
+    own.fit(X32, Y)
+    assert own.get_iterator(own.get_dataset(X32, Y), training=True).sampler is sampler

@@ -21,7 +21,15 @@ from sklearn.utils.validation import _num_samples, column_or_1d, validate_data
 from skorch.dataset import Dataset
 from torch.utils.data import DataLoader, Subset
 
-from ._data import X_KEY, BatchedDataset, collate, float32_arrays, is_indexed, is_mapped
+from ._data import (
+    X_KEY,
+    BatchedDataset,
+    LeanRandomSampler,
+    collate,
+    float32_arrays,
+    is_indexed,
+    is_mapped,
+)
 from ._inputs import (
     NUMERIC_DTYPES,
     ItemDataset,
@@ -344,6 +352,17 @@ class _InputMixin:
         iterator = self.iterator_train if training else self.iterator_valid
         if training and "shuffle" not in kwargs:
             kwargs["shuffle"] = True
+        if (
+            iterator is DataLoader
+            and kwargs.get("shuffle")
+            and kwargs.get("sampler") is None
+            and kwargs.get("batch_sampler") is None
+        ):
+            # The same order as shuffle=True, without a list of n Python ints.
+            kwargs["shuffle"] = False
+            kwargs["sampler"] = LeanRandomSampler(
+                dataset, generator=kwargs.get("generator")
+            )
         if _is_loader(iterator) or (
             not isinstance(iterator, type) and _pre_collated(dataset)
         ):
