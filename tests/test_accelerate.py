@@ -8,9 +8,7 @@ its labels).
 """
 
 import json
-import os
 import pickle
-import socket
 import subprocess
 import sys
 import textwrap
@@ -279,37 +277,14 @@ _SCRIPT = textwrap.dedent(
 )
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @needs_accelerate
 @pytest.mark.skipif(
     not torch.distributed.is_available(), reason="torch.distributed is unavailable"
 )
-def test_two_cpu_processes(tmp_path):
+def test_two_cpu_processes(tmp_path, run_script):
     script = tmp_path / "train.py"
     script.write_text(_SCRIPT)
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--nproc_per_node=2",
-            "--master_addr=127.0.0.1",
-            f"--master_port={_free_port()}",
-            str(script),
-            str(tmp_path),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_script([script, tmp_path], processes=2, timeout=240)
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert [r["n_processes"] for r in ranks] == [2, 2]
     seen = [set(r["seen"]) for r in ranks]

@@ -9,10 +9,6 @@ history, and that they recover the clean labels as well as one process does.
 """
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -107,36 +103,14 @@ _SCRIPT = textwrap.dedent(
 )
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _run(command):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, run_script):
     tmp_path = tmp_path_factory.mktemp("multiprocess")
     script = tmp_path / "train.py"
     script.write_text(_SCRIPT)
-    args = [str(script), str(tmp_path), json.dumps(STATE_KEYS)]
-    _run([sys.executable, *args])
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--nproc_per_node=2",
-            "--master_addr=127.0.0.1",
-            f"--master_port={_free_port()}",
-            *args,
-        ]
-    )
+    args = [script, tmp_path, json.dumps(STATE_KEYS)]
+    run_script(args)
+    run_script(args, processes=2)
     names = ["rank0of1", "rank0of2", "rank1of2"]
     return {n: json.loads((tmp_path / f"{n}.json").read_text()) for n in names}
 
