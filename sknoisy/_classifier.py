@@ -512,7 +512,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             The fitted estimator.
         """
         self._check_params()
-        first = not self.initialized_ or not hasattr(self, "classes_inferred_")
+        fitted = hasattr(self, "classes_inferred_") or getattr(self, "_raw_y", False)
+        first = not self.initialized_ or not fitted
         source = (X, y)
         X, y_enc = self._validate_fit_data(X, y, reset=first, classes=classes)
         with local_torch_rng(self._fit_seed(), self.device):

@@ -244,6 +244,9 @@ def test_multilabel_targets_with_a_plain_criterion_go_to_skorch_as_they_are():
         fast(module=ThreeOutputs, criterion=nn.CrossEntropyLoss).fit(X, Y).partial_fit(
             X, Y3
         )
+    # and the other way round
+    with pytest.raises(ValueError, match="first fitted on targets of another kind"):
+        clf.partial_fit(X, Y)
     # a later fit on labels starts afresh
     clf.set_params(criterion=nn.CrossEntropyLoss).fit(X, Y)
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])

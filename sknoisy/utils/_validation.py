@@ -101,11 +101,17 @@ class _InputMixin:
         """Validate X and y, set classes and sizes; return X's data, int y.
 
         The data are an array (numeric, possibly the caller's own), a dict of
-        arrays, or an :class:`ItemSource` around a Dataset.
+        arrays, or an :class:`ItemSource` around a Dataset. skorch's targets
+        that are not one label per sample (see :meth:`_raw_targets`) are
+        returned as they are.
         """
-        if self._raw_targets(X, y):
-            return self._validate_raw_fit_data(X, y, reset)
-        self._raw_y = False
+        raw = self._raw_targets(X, y)
+        if not reset and raw != getattr(self, "_raw_y", False):
+            kinds = ("one label per sample", "targets of another kind")
+            raise ValueError(
+                f"y holds {kinds[raw]} (shape {tuple(np.shape(y))}), but "
+                f"{type(self).__name__} was first fitted on {kinds[not raw]}."
+            )
         x0 = None  # the first sample's input, for a Dataset or a dict X
         if is_map_dataset(X):
             X, x0 = validate_dataset(X, need_pair=y is None)
@@ -130,12 +136,22 @@ class _InputMixin:
         if n_X == 0:
             raise ValueError("X and y are empty (0 samples); fit needs samples.")
         self._check_form(x0, reset)
-        if x0 is None:
-            X, y = self._validate_arrays(X, y, reset)
+        if raw:
+            # skorch's targets: no classes to infer, nothing to encode.
+            if x0 is None:
+                X = self._validate_X(X, reset=reset)
+            y_enc = y
+            if reset:
+                _drop(self, "classes_inferred_", "_n_classes")
+                self._y_positions = False
         else:
-            y = validate_data(self, y=y, reset=False)
-        y_enc = self._encode_labels(y, reset, classes)
+            if x0 is None:
+                X, y = self._validate_arrays(X, y, reset)
+            else:
+                y = validate_data(self, y=y, reset=False)
+            y_enc = self._encode_labels(y, reset, classes)
         if reset:
+            self._raw_y = raw
             self._set_form(x0, X.shape[1:] if x0 is None else None)
         return X, y_enc
 
@@ -157,31 +173,6 @@ class _InputMixin:
         if len(shape) > 2 or (len(shape) == 2 and shape[1] > 1):
             return True
         return bool(objects and len(shape) == 1 and any(np.ndim(v) for v in y))
-
-    def _validate_raw_fit_data(self, X, y, reset):
-        """Validate X; keep skorch's raw targets y (no classes, no encoding)."""
-        if not reset and not getattr(self, "_raw_y", False):
-            raise ValueError(
-                f"y has shape {tuple(np.shape(y))} (or holds sequences), but "
-                f"{type(self).__name__} was first fitted on one label per sample."
-            )
-        x0 = None
-        if is_dict_input(X):
-            X = x0 = validate_dict(X)
-            n_X = len(next(iter(X.values())))
-        else:
-            X = self._validate_X(X, reset=reset)
-            n_X = _num_samples(X)
-        if n_X != len(y):
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples: {n_X} and {len(y)}."
-            )
-        if reset:
-            # No classes to infer or encode: the targets are skorch's.
-            _drop(self, "classes_inferred_", "_n_classes")
-            self._raw_y, self._y_positions = True, False
-            self._set_form(x0, X.shape[1:] if x0 is None else None)
-        return X, y
 
     def _validate_arrays(self, X, y, reset):
         if isinstance(X, np.ndarray):
