@@ -19,7 +19,7 @@ from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, column_or_1d, validate_data
 from skorch.dataset import Dataset
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader
 
 from ._data import (
     X_KEY,
@@ -355,7 +355,7 @@ class _InputMixin:
                 dataset, generator=kwargs.get("generator")
             )
         if _is_loader(iterator) or (
-            not isinstance(iterator, type) and _pre_collated(dataset)
+            not isinstance(iterator, type) and is_own_dataset(dataset)
         ):
             # Pass pre-collated batches (BatchedDataset, ItemDataset) through;
             # also to a callable that wraps a DataLoader (a partial, a mock).
@@ -402,13 +402,6 @@ def _are_positions(y, classes, any_in=False):
     if not any_in and np.isin(y, classes).any():
         return False
     return bool(y.min() >= 0 and y.max() < len(classes))
-
-
-def _pre_collated(dataset):
-    """Whether ``dataset`` (or the one a ``Subset`` views) yields batches."""
-    while isinstance(dataset, Subset):
-        dataset = dataset.dataset
-    return isinstance(dataset, (BatchedDataset, ItemDataset))
 
 
 def _is_loader(iterator):
