@@ -324,6 +324,18 @@ def test_dataset_items_not_pairs():
         fast().fit(X32, Y).predict(three)
 
 
+def test_dataset_item_not_a_pair_later_on_is_named():
+    class Ragged(torch.utils.data.Dataset):  # labels read item by item
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return (torch.zeros(3), 1) if i < 5 else (torch.zeros(3),)
+
+    with pytest.raises(ValueError, match=r"(?s)returns 1 value.*whose item 5 is"):
+        fast().fit(Ragged())
+
+
 def test_dataset_and_y_of_different_lengths():
     with pytest.raises(ValueError, match="inconsistent numbers of samples: 90 and 89"):
         fast().fit(LazyDataset(X), Y[:-1])

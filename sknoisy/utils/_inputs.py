@@ -105,17 +105,18 @@ def _describe(value):
     return f"a {name}"
 
 
-def _items_error(dataset, item, name, n_values):
+def _items_error(dataset, item, name, index=0):
     """skorch's error for items that are not ``(x, y)``, with sknoisy's hint."""
     from skorch.dataset import ERROR_MSG_1_ITEM, ERROR_MSG_MORE_THAN_2_ITEMS
 
+    n_values = len(item) if isinstance(item, (tuple, list)) else 1
     message = (
         ERROR_MSG_1_ITEM
         if n_values == 1
         else ERROR_MSG_MORE_THAN_2_ITEMS.format(n_values)
     )
     note = (
-        f"sknoisy: {name} is a {type(dataset).__name__} whose item 0 is "
+        f"sknoisy: {name} is a {type(dataset).__name__} whose item {index} is "
         f"{_describe(item)}, not an (x, y) pair. Return (x, y) from "
         "__getitem__, or pass the labels as y (the items are then x, (x,) or "
         "(x, y) with y ignored)."
@@ -136,10 +137,10 @@ def _item_kind(dataset, item, name, need_pair):
             return "pair"
         if len(item) == 1 and not need_pair:
             return "single"
-        raise _items_error(dataset, item, name, len(item))
+        raise _items_error(dataset, item, name)
     if not need_pair:
         return "x"
-    raise _items_error(dataset, item, name, 1)
+    raise _items_error(dataset, item, name)
 
 
 def _batch_dtypes(xb, name):
@@ -336,10 +337,7 @@ def dataset_labels(dataset):
     for i in range(len(dataset)):
         item = dataset[i]
         if not isinstance(item, (tuple, list)) or len(item) != 2:
-            raise ValueError(
-                f"X is a {type(dataset).__name__} whose items are not (x, y) "
-                f"pairs: item {i} is {_describe(item)}."
-            )
+            raise _items_error(dataset, item, "X", index=i)
         labels.append(_scalar(item[1]))
     return np.asarray(labels)
 
@@ -379,7 +377,7 @@ def validate_dataset(dataset, need_pair, name="X"):
             )
         elif source.kind == "x" and isinstance(x, (bool, int, float, np.generic)):
             # A single number per item: skorch's "returns 1 value" error.
-            raise _items_error(dataset, item, name, 1)
+            raise _items_error(dataset, item, name)
         raise TypeError(
             f"{name}'s items hold x as {_describe(x)}; sknoisy batches tensors "
             f"and arrays (or dicts of them).{hint}"
