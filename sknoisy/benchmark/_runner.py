@@ -329,6 +329,29 @@ def _fit(task, X, y, module, params, device):
     return clf.classes_, clf.predict_proba, corrected, correction_warning
 
 
+def run_parallel(func, calls, n_jobs, progress, describe):
+    """Run ``func(*args, n_threads)`` for every ``args`` in ``calls``.
+
+    With joblib (``n_jobs`` processes, one torch thread each when there are
+    several), results as they finish, behind a progress bar that shows
+    ``describe(result)`` of the last one. Returns the results, unordered.
+    """
+    from tqdm.auto import tqdm
+
+    n_threads = None if n_jobs == 1 else 1
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    results = []
+    bar = tqdm(
+        total=len(calls), desc="sknoisy benchmark", unit="run", disable=not progress
+    )
+    with bar:
+        for result in parallel(delayed(func)(*args, n_threads) for args in calls):
+            results.append(result)
+            bar.set_postfix_str(describe(result))
+            bar.update()
+    return results
+
+
 def _run_one(task, data, device, n_threads):
     """Train one method on one noisy training set; return its result dict."""
     X_tr, y_clean, y_noisy, X_te, y_te, module, base_params = data
@@ -547,7 +570,6 @@ def _run_all(config, data, progress):
     test split, the network class and extra classifier parameters. Returns
     the result dicts sorted by rate, method and seed.
     """
-    from tqdm.auto import tqdm
 
     X_tr, y_tr, y_human, X_te, y_te, module, base_params = data
     jobs = []
@@ -571,22 +593,13 @@ def _run_all(config, data, progress):
                 }
                 jobs.append((task, run_data))
 
-    n_threads = None if config["n_jobs"] == 1 else 1
-    parallel = Parallel(n_jobs=config["n_jobs"], return_as="generator_unordered")
-    results = []
-    bar = tqdm(
-        total=len(jobs), desc="sknoisy benchmark", unit="run", disable=not progress
+    results = run_parallel(
+        _run_one,
+        [(task, run_data, config["device"]) for task, run_data in jobs],
+        config["n_jobs"],
+        progress,
+        lambda r: f"{r['method']} rate={r['rate']:g} seed={r['seed']}",
     )
-    with bar:
-        for result in parallel(
-            delayed(_run_one)(task, run_data, config["device"], n_threads)
-            for task, run_data in jobs
-        ):
-            results.append(result)
-            bar.set_postfix_str(
-                f"{result['method']} rate={result['rate']:g} seed={result['seed']}"
-            )
-            bar.update()
     method_order = {name: i for i, name in enumerate(config["methods"])}
     results.sort(key=lambda r: (r["rate"], method_order[r["method"]], r["seed"]))
     return results

@@ -38,6 +38,7 @@ from ._runner import (
     _is_int,
     _public_methods,
     _run_all,
+    run_parallel,
 )
 from ._userdata import DataFileError, _label, load_data_file
 
@@ -249,9 +250,6 @@ def run_data_file(
         training sample, ``label_quality``, ``corrected_labels`` and
         ``label_issues``.
     """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
     config = _check_settings(
         methods, seeds, max_epochs, device, n_jobs, test_size, n_train
     )
@@ -268,20 +266,13 @@ def run_data_file(
         for seed in config["seeds"]
         for name, params in config["methods"].items()
     ]
-    n_threads = None if config["n_jobs"] == 1 else 1
-    parallel = Parallel(n_jobs=config["n_jobs"], return_as="generator_unordered")
-    runs = []
-    bar = tqdm(
-        total=len(jobs), desc="sknoisy benchmark", unit="run", disable=not progress
+    runs = run_parallel(
+        _fit_one,
+        [(task, arrays, config["device"]) for task in jobs],
+        config["n_jobs"],
+        progress,
+        lambda r: f"{r['method']} seed={r['seed']}",
     )
-    with bar:
-        for run in parallel(
-            delayed(_fit_one)(task, arrays, config["device"], n_threads)
-            for task in jobs
-        ):
-            runs.append(run)
-            bar.set_postfix_str(f"{run['method']} seed={run['seed']}")
-            bar.update()
     order = {name: i for i, name in enumerate(config["methods"])}
     runs.sort(key=lambda r: (order[r["method"]], r["seed"]))
     public = {k: v for k, v in config.items() if k != "methods"}
