@@ -27,7 +27,10 @@ Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_distributed.py --seeds 3
 
-Writes ``benchmarks/results/distributed.json``.
+Writes ``benchmarks/results/distributed.json``. ``--dataset wine --scaling
+minmax --settings "1 process" "2 processes, split_batches=True" --out FILE``
+runs the same comparison on other data, another preprocessing and a subset
+of the settings.
 """
 
 from __future__ import annotations
@@ -57,13 +60,23 @@ SETTINGS = {
 RESULTS = Path(__file__).parent / "results" / "distributed.json"
 
 
-def worker(out, seeds, split_batches, offset):
+def _load(dataset):
+    from sklearn.datasets import load_digits, load_wine
+
+    return {"digits": load_digits, "wine": load_wine}[dataset](return_X_y=True)
+
+
+def _scaler(scaling):
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    return {"standard": StandardScaler, "minmax": MinMaxScaler}[scaling]()
+
+
+def worker(out, seeds, split_batches, offset, dataset="digits", scaling="standard"):
     """One process of a run: fit every (noise, seed) cell, write its results."""
     import torch
     from accelerate import Accelerator, DataLoaderConfiguration
-    from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
 
     import sknoisy._accelerate as accelerated
     from sknoisy.accelerate import AcceleratedNoisyLabelClassifier
@@ -81,14 +94,14 @@ def worker(out, seeds, split_batches, offset):
     accelerator = Accelerator(
         cpu=True, dataloader_config=DataLoaderConfiguration(split_batches=split_batches)
     )
-    X, y = load_digits(return_X_y=True)
+    X, y = _load(dataset)
     cells = []
     for noise in NOISES:
         for seed in range(seeds):
             X_tr, X_te, y_tr, y_te = train_test_split(
                 X, y, test_size=0.3, random_state=seed, stratify=y
             )
-            scaler = StandardScaler().fit(X_tr)
+            scaler = _scaler(scaling).fit(X_tr)
             X_tr = scaler.transform(X_tr).astype(np.float32)
             X_te = scaler.transform(X_te).astype(np.float32)
             y_noisy = corrupt_labels(y_tr, kind=noise, rate=RATE, random_state=seed)
@@ -133,11 +146,11 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def launch(processes, split_batches, offset, seeds):
+def launch(processes, split_batches, offset, seeds, dataset, scaling):
     """Run the worker on ``processes`` processes; the results of every rank."""
     with tempfile.TemporaryDirectory() as out:
         args = [__file__, "--worker", out, "--seeds", str(seeds)]
-        args += ["--offset", str(offset)]
+        args += ["--offset", str(offset), "--dataset", dataset, "--scaling", scaling]
         if split_batches:
             args.append("--split-batches")
         if processes == 1:
@@ -171,9 +184,10 @@ def _mean_std(values):
     return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
 
 
-def main(seeds):
+def main(seeds, dataset="digits", scaling="standard", settings=None, out=RESULTS):
+    settings = {name: SETTINGS[name] for name in settings or SETTINGS}
     results = {
-        "dataset": "load_digits, StandardScaler, 70/30 stratified split",
+        "dataset": f"load_{dataset}, {scaling} scaling, 70/30 stratified split",
         "estimator": (
             "AcceleratedNoisyLabelClassifier(label_correction='soft', "
             "random_state=seed), other parameters default"
@@ -183,8 +197,8 @@ def main(seeds):
         "settings": {},
     }
     per_setting = {}
-    for name, (processes, split_batches, offset) in SETTINGS.items():
-        ranks, wall = launch(processes, split_batches, offset, seeds)
+    for name, (processes, split_batches, offset) in settings.items():
+        ranks, wall = launch(processes, split_batches, offset, seeds, dataset, scaling)
         cells = ranks[0]["cells"]
         identical = all(
             [c["labels"] for c in r["cells"]] == [c["labels"] for c in cells]
@@ -236,19 +250,31 @@ def main(seeds):
     print("-+-".join("-" * w for w in widths))
     for row in rows:
         print(" | ".join(str(x).ljust(w) for x, w in zip(row, widths)))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
-    print(f"saved {RESULTS}")
+    out = Path(out)
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"saved {out}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--dataset", choices=["digits", "wine"], default="digits")
+    parser.add_argument("--scaling", choices=["standard", "minmax"], default="standard")
+    parser.add_argument("--settings", nargs="+", choices=list(SETTINGS))
+    parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--split-batches", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--offset", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.seeds, args.split_batches, args.offset)
+        worker(
+            args.worker,
+            args.seeds,
+            args.split_batches,
+            args.offset,
+            args.dataset,
+            args.scaling,
+        )
     else:
-        main(args.seeds)
+        main(args.seeds, args.dataset, args.scaling, args.settings, args.out)

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import torch
-from joblib import Parallel, delayed
 
 from .._classifier import NoisyLabelClassifier
 from ..exceptions import CorrectionWarning
@@ -37,6 +36,7 @@ from ._data import (
     _load_data,
     load_benchmark_data,
 )
+from ._parallel import run_parallel
 from ._report import RESULT_FIELDS, save_results
 
 __all__ = [
@@ -327,29 +327,6 @@ def _fit(task, X, y, module, params, device):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     corrected = getattr(clf, "corrected_labels_", None)
     return clf.classes_, clf.predict_proba, corrected, correction_warning
-
-
-def run_parallel(func, calls, n_jobs, progress, describe):
-    """Run ``func(*args, n_threads)`` for every ``args`` in ``calls``.
-
-    With joblib (``n_jobs`` processes, one torch thread each when there are
-    several), results as they finish, behind a progress bar that shows
-    ``describe(result)`` of the last one. Returns the results, unordered.
-    """
-    from tqdm.auto import tqdm
-
-    n_threads = None if n_jobs == 1 else 1
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    results = []
-    bar = tqdm(
-        total=len(calls), desc="sknoisy benchmark", unit="run", disable=not progress
-    )
-    with bar:
-        for result in parallel(delayed(func)(*args, n_threads) for args in calls):
-            results.append(result)
-            bar.set_postfix_str(describe(result))
-            bar.update()
-    return results
 
 
 def _run_one(task, data, device, n_threads):

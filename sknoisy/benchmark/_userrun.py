@@ -25,6 +25,7 @@ import torch
 from .._classifier import NoisyLabelClassifier
 from ..exceptions import CorrectionWarning
 from ._cleanlab import cleanlab_available, fit_cleanlab
+from ._parallel import run_parallel
 from ._runner import (
     DEFAULT_METHODS,
     DEFAULT_RATES,
@@ -38,7 +39,6 @@ from ._runner import (
     _is_int,
     _public_methods,
     _run_all,
-    run_parallel,
 )
 from ._userdata import DataFileError, _label, load_data_file
 
