@@ -525,6 +525,7 @@ def test_benchmark_cifar10n_end_to_end(cifar10n_root, tmp_path):
 
 
 def test_benchmark_cifar10n_trains_on_the_human_labels(cifar10n_root, monkeypatch):
+    import sknoisy.benchmark._parallel as parallel
     import sknoisy.benchmark._runner as runner
 
     root, labels = cifar10n_root
@@ -536,7 +537,7 @@ def test_benchmark_cifar10n_trains_on_the_human_labels(cifar10n_root, monkeypatc
 
     monkeypatch.setattr(runner, "_run_one", run_one)
     monkeypatch.setattr(
-        runner, "Parallel", lambda **kw: lambda jobs: [f(*a, **k) for f, a, k in jobs]
+        parallel, "Parallel", lambda **kw: lambda jobs: [f(*a, **k) for f, a, k in jobs]
     )
     run_benchmark(
         "cifar10n",
