@@ -18,12 +18,14 @@ from . import (  # noqa: E402
     datasets,
     exceptions,
     losses,
+    methods,
     metrics,
     models,
     noise,
 )
 from ._classifier import NoisyLabelClassifier  # noqa: E402
-from .correction import LabelCorrection, LRAnneal, find_label_issues  # noqa: E402
+from ._find_issues import find_label_issues  # noqa: E402
+from .correction import LabelCorrection, LRAnneal  # noqa: E402
 from .losses._pruning import TruncationPruning  # noqa: E402
 
 __version__ = "0.1.0.dev0"
@@ -36,6 +38,7 @@ __all__ = [
     "find_label_issues",
     "augment",
     "correction",
+    "methods",
     "datasets",
     "exceptions",
     "losses",

@@ -8,6 +8,7 @@ works without accelerate installed and only building an ``Accelerator`` needs it
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -19,7 +20,15 @@ from skorch.utils import to_tensor
 from ._classifier import NoisyLabelClassifier
 from .correction._callbacks import LabelCorrection
 from .losses._pruning import TruncationPruning
-from .utils._data import INDEX_KEY, is_indexed
+from .utils._compat import (
+    AccelerateCompat,
+    criterion_names,
+    prepare_accelerator,
+    set_training,
+    unwrap_accelerator,
+    wrapped_with_accelerator,
+)
+from .utils._data import INDEX_KEY
 
 __all__ = ["AcceleratedNoisyLabelClassifier"]
 
@@ -110,7 +119,7 @@ class _GatheredTruncationPruning(TruncationPruning):
         accelerator = net.accelerator
         criterion = net.criterion_
         device = state.weights.device
-        net._set_training(False)
+        set_training(net, False)
         try:
             for Xi, yi in net.get_iterator(dataset, training=False):
                 index = to_tensor(Xi[INDEX_KEY], device=device)
@@ -126,7 +135,7 @@ class _GatheredTruncationPruning(TruncationPruning):
                     device=device, dtype=state.weights.dtype
                 )
         finally:
-            net._set_training(True)
+            set_training(net, True)
 
 
 #: Epoch scores averaged over processes: (key, batch-size key, lower is better).
@@ -183,7 +192,9 @@ class _SharedEpochScores(Callback):
                 net.history.record(f"{key}_best", bool(best))
 
 
-class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
+class AcceleratedNoisyLabelClassifier(
+    AccelerateCompat, AccelerateMixin, NoisyLabelClassifier
+):
     """:class:`~sknoisy.NoisyLabelClassifier` trained through Hugging Face accelerate.
 
     skorch's :class:`skorch.hf.AccelerateMixin` combined with
@@ -276,14 +287,9 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
     # ------------------------------------------------------------------
     # Training across processes
     # ------------------------------------------------------------------
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
-        if getattr(self, "_prepare_refit", False):
-            # The refit on corrected labels starts with a fresh module and
-            # optimizer: prepare them like the first ones.
-            self._unwrap_accelerator()
-            self._initialize_accelerator()
+    def _train(self, X, y_enc, source, sample_weight, reset=False, **fit_params):
         n_processes = _n_processes(self.accelerator)
-        if n_processes > 1 and not self._wrapped_with_accelerator:
+        if n_processes > 1 and not wrapped_with_accelerator(self):
             raise ValueError(
                 f"{type(self).__name__} cannot continue training across "
                 f"{n_processes} processes after unwrap_after_train=True "
@@ -293,53 +299,67 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
                 "with partial_fit or warm_start=True, or call fit with "
                 "warm_start=False to start a new run."
             )
-        return super().on_train_begin(net, X=X, y=y, **kwargs)
+        return super()._train(
+            X, y_enc, source, sample_weight, reset=reset, **fit_params
+        )
 
-    def _refit_on_corrected(self, state, indexed, y_enc, **fit_params):
-        self._prepare_refit = True
-        try:
-            return super()._refit_on_corrected(state, indexed, y_enc, **fit_params)
-        finally:
-            del self._prepare_refit
+    def _reset_for_refit(self):
+        # The refit on corrected labels starts with a fresh module and
+        # optimizer: prepare them like the first ones.
+        super()._reset_for_refit()
+        unwrap_accelerator(self)
+        prepare_accelerator(self)
+
+    def _training_state(self, method, y_enc, reset, weights):
+        # The per-sample state (labels, pruning weights) lives where the
+        # accelerator puts the batches, not on ``device`` (None here).
+        state = self._label_state()
+        if state is not None:
+            state.to(self.accelerator.device)
+        return super()._training_state(method, y_enc, reset, weights)
 
     # ------------------------------------------------------------------
     # Callbacks and printing
     # ------------------------------------------------------------------
-    @property
-    def _default_callbacks(self):
-        callbacks = []
-        for name, callback in super()._default_callbacks:
+    def _run_callbacks(self, callbacks):
+        run = []
+        for name, callback in callbacks:
             if isinstance(callback, TruncationPruning):
                 callback = _GatheredTruncationPruning()
             elif type(callback) is LabelCorrection:
                 callback = _SharedLabelCorrection(**callback.get_params())
             if name == "print_log":  # after skorch's scores, before the user's
-                callbacks.append(("shared_scores", _SharedEpochScores()))
-            callbacks.append((name, callback))
-        return callbacks
+                run.append(("shared_scores", _SharedEpochScores()))
+            run.append((name, callback))
+        return run
 
     def _print_if_verbose(self, text):
         if self.verbose:
             getattr(self.accelerator, "print", print)(text)
 
-    def _initialize_callbacks(self):
+    @contextmanager
+    def print_sink(self):
+        """While callbacks are built: route ``"auto"`` printing through verbose.
+
+        skorch's mixin replaces ``"auto"`` by ``accelerator.print``, which
+        ignores ``verbose``; route through a sink that honours it, and keep the
+        parameter as the user gave it.
+        """
         sink = self.callbacks__print_log__sink
         if not (isinstance(sink, str) and sink == "auto"):
-            return super()._initialize_callbacks()
-        # skorch's mixin replaces "auto" by accelerator.print, which ignores
-        # verbose; route through a sink that honours it, and keep the
-        # parameter as the user gave it.
+            yield
+            return
         self.callbacks__print_log__sink = self._print_if_verbose
         try:
-            return super()._initialize_callbacks()
+            yield
         finally:
             self.callbacks__print_log__sink = sink
 
     # ------------------------------------------------------------------
     # Accelerator
     # ------------------------------------------------------------------
-    def _initialize_accelerator(self):
-        """Prepare module, optimizer and schedulers; criteria only if trainable.
+    def criteria_to_prepare(self):
+        """The criteria the accelerator prepares: those with trainable parameters.
 
         accelerate wraps every prepared module in ``DistributedDataParallel``
         on multi-process CPU runs, which fails for a loss without parameters.
@@ -347,10 +367,8 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
         parameters are prepared; the others are just moved to the
         accelerator's device (they may hold buffers, e.g. class weights).
         """
-        if self._wrapped_with_accelerator:
-            return self
         trainable = []
-        for name in self._criteria:
+        for name in criterion_names(self):
             criterion = getattr(self, name + "_")
             if not isinstance(criterion, torch.nn.Module):
                 continue
@@ -358,20 +376,7 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
                 trainable.append(name)
             elif getattr(self.accelerator, "device_placement", False):
                 criterion.to(self.accelerator.device)
-        criteria = self._criteria
-        self._criteria = trainable
-        try:
-            return super()._initialize_accelerator()
-        finally:
-            self._criteria = criteria
-
-    def _ensure_training_state(self, y_enc, reset=False, weights=None):
-        # The per-sample state (labels, pruning weights) lives where the
-        # accelerator puts the batches, not on ``device`` (None here).
-        state = self._label_state()
-        if state is not None:
-            state.to(self.accelerator.device)
-        return super()._ensure_training_state(y_enc, reset=reset, weights=weights)
+        return trainable
 
     def __setstate__(self, state):
         # skorch loads the tensors onto the CPU when ``device`` is None and
@@ -384,10 +389,3 @@ class AcceleratedNoisyLabelClassifier(AccelerateMixin, NoisyLabelClassifier):
             super().__setstate__(state)
         if device is None:
             self.device = None
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        state = self._label_state()
-        if state is not None and is_indexed(X):
-            index = to_tensor(X[INDEX_KEY], device=state.y.device)
-            X = {**X, INDEX_KEY: index}
-        return super().get_loss(y_pred, y_true, X=X, training=training)

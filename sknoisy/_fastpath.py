@@ -16,8 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 from skorch.dataset import Dataset as SkorchDataset
-from torch.utils.data import Subset
-from torch.utils.data._utils.collate import default_collate
+from torch.utils.data import Subset, default_collate
 
 from ._augment import check_augment
 from .utils._data import X_KEY

@@ -149,7 +149,7 @@ def test_label_correction_is_accepted_across_processes(data):
         accelerator=two_processes, label_correction="soft"
     )
     clf._check_params()
-    names = [name for name, _ in clf._default_callbacks]
+    names = [name for name, _ in clf.get_default_callbacks()]
     assert "label_correction" in names
 
 

@@ -19,6 +19,7 @@ from torch.utils.data import Dataset, IterableDataset, Subset, TensorDataset
 from sknoisy import NoisyLabelClassifier
 from sknoisy.exceptions import CorrectionWarning
 from sknoisy.fastpath import TensorLoader
+from sknoisy.utils._adapter import InputAdapter
 from sknoisy.utils._data import BatchedDataset
 from sknoisy.utils._inputs import dataset_labels
 
@@ -257,6 +258,11 @@ def _memmap(tmp_path, array, name="X.npy"):
     return np.load(path, mmap_mode="r"), path
 
 
+def _validated(clf, X):
+    """What fit hands to skorch: the data of X and the encoded labels."""
+    return InputAdapter().validate_fit(clf, X, Y, reset=True)
+
+
 def _digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -265,7 +271,7 @@ def _digest(path):
 def test_read_only_memmap_fits_as_the_array(tmp_path, config):
     Xm, path = _memmap(tmp_path, X32)
     before = _digest(path)
-    assert fast()._validate_fit_data(Xm, Y, reset=True)[0] is Xm  # no copy
+    assert _validated(fast(), Xm)[0] is Xm  # no copy
     a = fast(**CONFIGS[config]).fit(X32, Y)
     b = fast(**CONFIGS[config]).fit(Xm, Y)
     assert_same_fit(a, b, X32, Xm)
@@ -278,7 +284,7 @@ def test_non_float32_memmap_is_not_copied(tmp_path):
     X8 = (X * 10 + 60).clip(0, 255).astype(np.uint8)
     Xm, path = _memmap(tmp_path, X8)
     clf = fast(**CONFIGS["soft"])
-    data, y_enc = clf._validate_fit_data(Xm, Y, reset=True)
+    data, y_enc = _validated(clf, Xm)
     assert data is Xm  # the caller's memmap, no float32 copy
     dataset = clf.get_dataset(data, y_enc)
     assert isinstance(dataset, BatchedDataset) and dataset._columns.array is Xm
@@ -293,7 +299,7 @@ def test_non_float32_memmap_is_not_copied(tmp_path):
 def test_float64_arrays_are_not_copied_but_converted_per_batch():
     a = fast(**CONFIGS["soft"]).fit(X32, Y)
     b = fast(**CONFIGS["soft"])
-    data, y_enc = b._validate_fit_data(X, Y, reset=True)
+    data, y_enc = _validated(b, X)
     assert data.dtype == np.float64 and np.shares_memory(data, X)
     assert b.get_dataset(data, y_enc).__getitems__([0])[0].dtype == torch.float32
     assert_same_fit(a, b.fit(X, Y), X32, X)

@@ -1,4 +1,9 @@
-"""The package layout: families as subpackages, no import cycle, small modules."""
+"""The package layout: families as subpackages, no import cycle, one compat module.
+
+Also the shape of the estimator: one sknoisy class in NoisyLabelClassifier's
+MRO, no skorch method overridden in two sknoisy classes, and private names of
+skorch, torch and scikit-learn only in ``sknoisy/utils/_compat.py``.
+"""
 
 import ast
 import importlib
@@ -7,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "sknoisy"
-MAX_LINES = 600
+COMPAT = "sknoisy.utils._compat"
+LIBRARIES = ("skorch", "torch", "sklearn")
 
 
 def _modules():
@@ -18,12 +24,12 @@ def _modules():
         yield ".".join(parts), path
 
 
-def _module_level_imports(name, path):
-    """sknoisy modules imported at module level (not inside functions)."""
+def _imports(name, path):
+    """sknoisy modules imported anywhere in a module (functions included)."""
     tree = ast.parse(path.read_text())
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     found = set()
-    for node in tree.body:
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -40,10 +46,119 @@ def _module_level_imports(name, path):
     return found
 
 
-def test_no_module_over_600_lines():
-    sizes = {name: len(path.read_text().splitlines()) for name, path in _modules()}
-    long = {name: n for name, n in sizes.items() if n > MAX_LINES}
-    assert not long, long
+def _library_private_names():
+    """Private attribute names that skorch, torch and scikit-learn define."""
+    from sklearn.base import BaseEstimator
+    from skorch import NeuralNetClassifier
+    from skorch.callbacks import Callback
+    from skorch.hf import AccelerateMixin
+    from torch import nn
+    from torch.utils.data import DataLoader, Dataset, Sampler
+
+    names = set()
+    for cls in (
+        NeuralNetClassifier,
+        AccelerateMixin,
+        nn.Module,
+        BaseEstimator,
+        Callback,
+        DataLoader,
+        Dataset,
+        Sampler,
+    ):
+        for base in cls.__mro__:
+            if base.__module__.split(".")[0] in LIBRARIES:
+                names |= {
+                    n for n in vars(base) if n.startswith("_") and not n.endswith("__")
+                }
+    return names
+
+
+def _private_uses(path, names):
+    """Private names of the libraries that a module imports, reads or overrides."""
+    tree = ast.parse(path.read_text())
+    uses = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            if parts[0] in LIBRARIES:
+                if any(p.startswith("_") for p in parts):
+                    uses.add(node.module)
+                uses |= {
+                    f"{node.module}.{a.name}"
+                    for a in node.names
+                    if a.name.startswith("_")
+                }
+        elif isinstance(node, ast.Attribute) and node.attr in names:
+            uses.add(node.attr)
+        elif isinstance(node, ast.ClassDef):
+            uses |= {
+                f"def {item.name}"
+                for item in node.body
+                if isinstance(item, ast.FunctionDef) and item.name in names
+            }
+    return uses
+
+
+def test_private_names_of_libraries_only_in_the_compat_module():
+    names = _library_private_names()
+    found = {
+        name: sorted(_private_uses(path, names))
+        for name, path in _modules()
+        if name != COMPAT
+    }
+    found = {name: uses for name, uses in found.items() if uses}
+    assert not found, found
+
+
+def test_private_names_scan_finds_them(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from sklearn.utils._param_validation import Interval\n"
+        "from sklearn.utils.validation import _num_samples\n"
+        "class A:\n    def _get_param_names(self):\n        return self._criteria\n"
+    )
+    uses = _private_uses(module, _library_private_names())
+    assert uses == {
+        "sklearn.utils._param_validation",
+        "sklearn.utils.validation._num_samples",
+        "def _get_param_names",
+        "_criteria",
+    }
+
+
+def test_one_sknoisy_class_in_the_estimator():
+    from sknoisy import NoisyLabelClassifier
+
+    mro = NoisyLabelClassifier.__mro__
+    own = [c for c in mro if c.__module__.startswith("sknoisy")]
+    assert own == [NoisyLabelClassifier]
+
+
+def test_no_skorch_method_overridden_in_two_sknoisy_classes():
+    from skorch import NeuralNet
+
+    import sknoisy.accelerate
+
+    accelerated = sknoisy.accelerate.AcceleratedNoisyLabelClassifier
+    classes = {c for c in accelerated.__mro__ if c.__module__.startswith("sknoisy")}
+    # Methods and properties; the constructor and class metadata are not hooks.
+    skorch_methods = {
+        n
+        for n in dir(NeuralNet)
+        if n != "__init__"
+        and (
+            callable(getattr(NeuralNet, n))
+            or isinstance(getattr(NeuralNet, n), property)
+        )
+        and n not in {"__class__", "__subclasshook__", "__init_subclass__"}
+    }
+    owners = {}
+    for cls in classes:
+        for name in set(vars(cls)) & skorch_methods:
+            owners.setdefault(name, []).append(cls.__name__)
+    twice = {name: who for name, who in owners.items() if len(who) > 1}
+    assert not twice, twice
 
 
 def _find_cycle(graph):
@@ -78,9 +193,11 @@ def test_find_cycle():
 
 
 def test_no_import_cycle():
+    # Imports inside functions count too: a cycle through them still ties
+    # the modules together.
     modules = dict(_modules())
     graph = {
-        name: {t for t in _module_level_imports(name, path) if t in modules} - {name}
+        name: {t for t in _imports(name, path) if t in modules} - {name}
         for name, path in modules.items()
     }
     cycle = _find_cycle(graph)

@@ -9,7 +9,6 @@ See :ref:`label_correction`.
 """
 
 from ._callbacks import LabelCorrection
-from ._issues import find_label_issues
 from ._schedule import LRAnneal, run_plan
 from ._state import LabelState, window_weight
 
@@ -17,7 +16,6 @@ __all__ = [
     "LabelCorrection",
     "LRAnneal",
     "LabelState",
-    "find_label_issues",
     "run_plan",
     "window_weight",
 ]

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..utils._compat import own_buffers, state_dict_hooks
+
 __all__ = ["LabelState", "window_weight"]
 
 # Phases of the label state (the ``phase`` buffer).
@@ -91,6 +93,7 @@ class LabelState(nn.Module):
         self.register_buffer("phase", torch.tensor(GIVEN))
         self.register_buffer("hard", torch.tensor(False))
         self._sync()
+        state_dict_hooks(self)  # before_state_load, after_state_load
         self.epoch_probs = None  # (n, C) outputs of the current epoch
         self.recorded = None  # (n,) int8: 1 training batch, 2 validation pass
 
@@ -150,16 +153,23 @@ class LabelState(nn.Module):
         self._hard = bool(self.hard)
         self._masking = bool(self.heldout.any()) if self.heldout.numel() else False
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # The buffers are sized by the training set: take the saved sizes.
-        for name, buf in list(self._buffers.items()):
+    def after_state_load(self):
+        """Refresh the Python copies of the flags after ``load_state_dict``."""
+        self._sync()
+
+    def before_state_load(self, state_dict, prefix):
+        """Resize the buffers to the saved ones before ``load_state_dict``.
+
+        The buffers are sized by the training set: take the saved sizes.
+        """
+        for name, buf in own_buffers(self).items():
             saved = state_dict.get(prefix + name)
             if saved is not None and saved.shape != buf.shape:
-                self._buffers[name] = torch.empty(
-                    saved.shape, dtype=saved.dtype, device=buf.device
+                setattr(
+                    self,
+                    name,
+                    torch.empty(saved.shape, dtype=saved.dtype, device=buf.device),
                 )
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-        self._sync()
 
     # ----------------------------------------------------------- properties
     @property

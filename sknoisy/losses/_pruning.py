@@ -8,6 +8,7 @@ import torch
 from skorch.callbacks import Callback
 from skorch.utils import to_tensor
 
+from ..utils._compat import set_training
 from ..utils._data import INDEX_KEY
 
 __all__ = ["TruncationPruning", "pruning_schedule"]
@@ -84,13 +85,13 @@ class TruncationPruning(Callback):
         """Set ``state.weights`` from one eval-mode pass over ``dataset``."""
         criterion = net.criterion_
         weights = state.weights.clone()
-        net._set_training(False)
+        set_training(net, False)
         for Xi, yi in net.get_iterator(dataset, training=False):
             index = to_tensor(Xi[INDEX_KEY], device=net.device)
             logits = net.infer(Xi)
             target = state.targets(index, to_tensor(yi, device=net.device))
             weights[index] = criterion.prune_weights(logits, target).to(weights.dtype)
-        net._set_training(True)
+        set_training(net, True)
         if not bool(weights.any()):
             # A network that is not confident about anything yet (pruning
             # scheduled too early) would prune every sample and stop learning.

@@ -16,39 +16,44 @@ _LOSS_PARAM_ROUTES = {
     "bootstrap_beta": "beta",
     "bootstrap_mode": "mode",
 }
-_LOSS_PARAMS = frozenset(_LOSS_PARAM_ROUTES)
+LOSS_PARAMS = frozenset(_LOSS_PARAM_ROUTES)
 
 
-class _LossMixin:
-    """Loss class by name, and its hyperparameters routed from the estimator."""
+def loss_class(loss, criterion):
+    """The sknoisy loss class of the estimator, or None with a ``criterion``."""
+    if criterion is not None:
+        return None
+    return get_loss_class(loss)
 
-    def _loss_class(self):
-        if self.criterion is not None:
-            return None
-        return get_loss_class(self.loss)
 
-    def _loss_prunes(self):
-        """Whether the loss has a pruning step (the truncated Lq loss)."""
-        try:
-            loss_class = self._loss_class()
-        except (TypeError, ValueError):  # invalid loss: reported by fit
-            return False
-        return loss_class is not None and hasattr(loss_class, "prune_weights")
+def loss_prunes(loss, criterion):
+    """Whether the loss has a pruning step (the truncated Lq loss)."""
+    try:
+        cls = loss_class(loss, criterion)
+    except (TypeError, ValueError):  # invalid loss: reported by fit
+        return False
+    return cls is not None and hasattr(cls, "prune_weights")
 
-    def initialize_criterion(self):
-        loss_class = self._loss_class()
-        if loss_class is None:
-            return super().initialize_criterion()
-        kwargs = self.get_params_for("criterion")
-        if isinstance(self.loss, str):
-            wanted = getattr(loss_class, "hyperparameters", ())
-            for name, target in _LOSS_PARAM_ROUTES.items():
-                if target not in wanted or target in kwargs:
-                    continue
-                if name.startswith("bootstrap") != (self.loss == "bootstrap"):
-                    continue
-                value = getattr(self, name)
-                if value is not None:
-                    kwargs[target] = value
-        self.criterion_ = loss_class(**kwargs)
-        return self
+
+def build_loss(net):
+    """The estimator's loss instance, or None for skorch's plain criterion.
+
+    The loss class of ``net.loss`` is called with ``criterion__*`` and the
+    estimator's loss hyperparameters (``q``, ``k``, ``LE``, ``smoothing``,
+    ``loss_alpha``...) that the class takes; ``criterion__*`` wins.
+    """
+    cls = loss_class(net.loss, net.criterion)
+    if cls is None:
+        return None
+    kwargs = net.get_params_for("criterion")
+    if isinstance(net.loss, str):
+        wanted = getattr(cls, "hyperparameters", ())
+        for name, target in _LOSS_PARAM_ROUTES.items():
+            if target not in wanted or target in kwargs:
+                continue
+            if name.startswith("bootstrap") != (net.loss == "bootstrap"):
+                continue
+            value = getattr(net, name)
+            if value is not None:
+                kwargs[target] = value
+    return cls(**kwargs)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.validation import _check_sample_weight
+
+from ..utils._compat import check_sample_weight
 
 
-class _SampleWeightMixin:
+class SampleWeights:
     """``sample_weight`` (fit argument) and ``class_weight`` (parameter).
 
     A sample's loss is multiplied, before the batch mean, by its
@@ -18,27 +19,51 @@ class _SampleWeightMixin:
     weight follows the label so that correcting labels cannot move weight
     from one class to another. Neither is state of the run: ``fit`` and
     ``partial_fit`` take ``sample_weight`` per call, as in scikit-learn.
+
+    Parameters
+    ----------
+    sample : torch.Tensor of shape (n_samples,) or None
+        float32 sample weights (None: all ones).
+    per_class : torch.Tensor of shape (n_classes,) or None
+        float32 class weights (None: all ones).
+    totals : ndarray of shape (n_samples,)
+        Each sample's weight for its given label (float64), for the
+        empirical class prior.
     """
 
-    def _prepare_weights(self, X, y_enc, sample_weight):
-        """Validate and keep the call's weights; return per-sample totals.
+    def __init__(self, sample, per_class, totals):
+        self.sample = sample
+        self.per_class = per_class
+        self.totals = totals
 
-        Sets ``_sample_weight`` (n,) and ``_class_weight`` (C,), each a
-        float32 tensor or None when it is all ones; returns the per-sample
-        product for the given labels (float64 array) or None.
+    @classmethod
+    def from_fit(cls, y_enc, sample_weight, class_weight, classes, device,
+                 plain_criterion=None):
+        """Validate a call's weights; None when every sample weighs 1.
+
+        Parameters
+        ----------
+        y_enc : ndarray of shape (n_samples,)
+            The encoded given labels.
+        sample_weight : array-like of shape (n_samples,) or None
+            The call's ``sample_weight``.
+        class_weight : dict, "balanced" or None
+            The estimator's ``class_weight``.
+        classes : ndarray of shape (n_classes,)
+            The estimator's ``classes_``.
+        device : str or torch.device
+            Where the weight tensors live.
+        plain_criterion : object, default=None
+            The estimator's plain skorch ``criterion``, which takes no weights.
         """
-        self._sample_weight = self._class_weight = None
-        if sample_weight is None and self.class_weight is None:
+        if sample_weight is None and class_weight is None:
             return None
-        if getattr(self, "_raw_y", False):
-            raise ValueError(
-                "sample_weight and class_weight need one class label per sample "
-                "in y; this y holds sequences or several values per sample."
-            )
-        weight = _check_sample_weight(sample_weight, X, dtype=np.float64, copy=True)
+        weight = check_sample_weight(
+            sample_weight, y_enc, dtype=np.float64, copy=True
+        )
         if not np.all(np.isfinite(weight)) or np.any(weight < 0):
             raise ValueError("sample_weight must be finite and non-negative.")
-        per_class = self._class_weight_vector(y_enc)
+        per_class = class_weight_vector(class_weight, classes, y_enc)
         total = weight * per_class[y_enc]
         if total.sum() <= 0:
             raise ValueError(
@@ -47,58 +72,55 @@ class _SampleWeightMixin:
             )
         if np.all(total == 1.0):
             return None  # same result and speed as no weights
-        if self.criterion is not None:
+        if plain_criterion is not None:
             raise ValueError(
                 "sample_weight and class_weight need a sknoisy loss (parameter "
-                f"loss), not the plain criterion {self.criterion!r}."
+                f"loss), not the plain criterion {plain_criterion!r}."
             )
-        if not np.all(weight == 1.0):
-            self._sample_weight = torch.as_tensor(
-                weight, dtype=torch.float32, device=self.device
-            )
-        if not np.all(per_class == 1.0):
-            self._class_weight = torch.as_tensor(
-                per_class, dtype=torch.float32, device=self.device
-            )
-        return total
 
-    def _class_weight_vector(self, y_enc):
-        c = len(self.classes_)
-        class_weight = self.class_weight
-        if class_weight is None:
-            return np.ones(c)
-        if isinstance(class_weight, dict):
-            known = self.classes_.tolist()
-            unknown = [k for k in class_weight if k not in known]
-            if unknown:
-                raise ValueError(
-                    f"class_weight has labels {unknown} that are not in classes_ "
-                    f"{known}."
-                )
-            vector = np.ones(c)
-            for label, value in class_weight.items():
-                if not (np.isfinite(value) and value >= 0):
-                    raise ValueError(
-                        f"class_weight[{label!r}] must be finite and "
-                        f"non-negative, got {value!r}."
-                    )
-                vector[known.index(label)] = value
-            return vector
-        # "balanced": n_samples / (n_classes * count), over the classes in y
-        present = np.unique(y_enc)
-        vector = np.ones(c)
-        vector[present] = compute_class_weight("balanced", classes=present, y=y_enc)
-        return vector
+        def tensor(values):
+            if np.all(values == 1.0):
+                return None
+            return torch.as_tensor(values, dtype=torch.float32, device=device)
 
-    def _batch_weight(self, index, target):
+        return cls(tensor(weight), tensor(per_class), total)
+
+    def batch(self, index, target):
         """Weight of each sample of a batch (None: all ones)."""
-        weight = self._sample_weight
-        weight = None if weight is None else weight[index]
-        per_class = self._class_weight
-        if per_class is None:
+        weight = None if self.sample is None else self.sample[index]
+        if self.per_class is None:
             return weight
         if target.is_floating_point():  # soft labels: expected class weight
-            by_label = target @ per_class
+            by_label = target @ self.per_class
         else:
-            by_label = per_class[target]
+            by_label = self.per_class[target]
         return by_label if weight is None else weight * by_label
+
+
+def class_weight_vector(class_weight, classes, y_enc):
+    """One weight per class from ``class_weight`` (dict, "balanced", None)."""
+    c = len(classes)
+    if class_weight is None:
+        return np.ones(c)
+    if isinstance(class_weight, dict):
+        known = classes.tolist()
+        unknown = [k for k in class_weight if k not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {unknown} that are not in classes_ "
+                f"{known}."
+            )
+        vector = np.ones(c)
+        for label, value in class_weight.items():
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(
+                    f"class_weight[{label!r}] must be finite and "
+                    f"non-negative, got {value!r}."
+                )
+            vector[known.index(label)] = value
+        return vector
+    # "balanced": n_samples / (n_classes * count), over the classes in y
+    present = np.unique(y_enc)
+    vector = np.ones(c)
+    vector[present] = compute_class_weight("balanced", classes=present, y=y_enc)
+    return vector

@@ -5,10 +5,8 @@ from __future__ import annotations
 import inspect
 
 import numpy as np
-import torch
 
-from ..utils._validation import _signature_names
-from ._simple import MLP
+from ..utils._adapter import signature_names
 
 
 def infer_module_sizes(module, X):
@@ -56,23 +54,18 @@ def infer_module_sizes(module, X):
     return {}
 
 
-class _ModuleMixin:
-    """The estimator's network: ``MLP`` by default, sized from the data."""
+def module_kwargs(module, given, in_shape, n_classes):
+    """Constructor arguments of the estimator's module class.
 
-    def initialize_module(self):
-        kwargs = self.get_params_for("module")
-        module = self.module if self.module is not None else MLP
-        if not isinstance(module, torch.nn.Module):
-            kwargs = {**self._inferred_module_kwargs(module, kwargs), **kwargs}
-        self.module_ = self.initialized_instance(module, kwargs)
-        return self
-
-    def _inferred_module_kwargs(self, module, given):
-        """Sizes the module's constructor asks for and the user did not give."""
-        if not hasattr(self, "_in_shape"):
-            return {}
-        sizes = infer_module_sizes(module, np.empty((0, *self._in_shape)))
-        n_classes = getattr(self, "_n_classes", None)  # None: skorch's raw y
-        if "n_classes" in _signature_names(module) and n_classes is not None:
-            sizes["n_classes"] = n_classes
-        return {key: val for key, val in sizes.items() if key not in given}
+    The sizes the class' constructor asks for (``n_features``,
+    ``in_channels``, ``n_classes``) and the user did not ``given`` as
+    ``module__*``, inferred from the shape of one sample ``in_shape`` (None:
+    nothing to infer from, e.g. a dict X) and the number of classes
+    ``n_classes`` (None: skorch's raw targets), then ``given``.
+    """
+    if in_shape is None:
+        return dict(given)
+    sizes = infer_module_sizes(module, np.empty((0, *in_shape)))
+    if "n_classes" in signature_names(module) and n_classes is not None:
+        sizes["n_classes"] = n_classes
+    return {**{k: v for k, v in sizes.items() if k not in given}, **given}

@@ -15,10 +15,10 @@ from abc import abstractmethod
 import numpy as np
 from imblearn.base import BaseSampler
 from scipy import sparse
-from sklearn.base import _fit_context
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _num_samples, validate_data
+from sklearn.utils.validation import validate_data
 
+from ..utils._compat import fit_context, num_samples
 from ..utils._docstring import Substitution
 
 _SHARED_DOC = {
@@ -220,7 +220,7 @@ class BaseNoise(BaseSampler):
         self.fit_resample(X, y)
         return self
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit_resample(self, X, y):
         """Return ``X`` unchanged and a noisy copy of ``y``.
 
@@ -243,9 +243,9 @@ class BaseNoise(BaseSampler):
         if len(y1d) == 0:
             raise ValueError("y is empty: fit_resample needs at least one sample")
         Xv = self._check_X(X)
-        if _num_samples(Xv) != len(y1d):
+        if num_samples(Xv) != len(y1d):
             raise ValueError(
-                f"X and y have inconsistent numbers of samples: {_num_samples(Xv)} "
+                f"X and y have inconsistent numbers of samples: {num_samples(Xv)} "
                 f"and {len(y1d)}"
             )
         classes = self.classes

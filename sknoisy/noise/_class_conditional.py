@@ -3,8 +3,8 @@
 import numbers
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._compat import Interval, StrOptions
 from ._base import (
     BaseNoise,
     _class_groups,

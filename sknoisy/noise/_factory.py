@@ -2,8 +2,8 @@
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils.validation import _num_samples
 
+from ..utils._compat import num_samples
 from ._base import BaseNoise
 from ._class_conditional import AsymmetricNoise, SymmetricNoise, TransitionMatrixNoise
 from ._feature_dependent import InstanceDependentNoise, PseudoLabelNoise
@@ -96,5 +96,5 @@ def corrupt_labels(y, kind="symmetric", rate=None, random_state=None, X=None, **
     if X is None:
         if noise._uses_features:
             raise ValueError(f"X is required for {type(noise).__name__}")
-        X = np.broadcast_to(np.int8(0), (_num_samples(y), 1))  # no memory
+        X = np.broadcast_to(np.int8(0), (num_samples(y), 1))  # no memory
     return noise.fit_resample(X, y)[1]

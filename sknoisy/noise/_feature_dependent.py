@@ -15,9 +15,9 @@ from scipy.stats import truncnorm
 from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_array, validate_data
 
+from ..utils._compat import HasMethods, Interval
 from ._base import BaseNoise, _class_groups, _fill_doc
 
 __all__ = ["PseudoLabelNoise", "InstanceDependentNoise"]

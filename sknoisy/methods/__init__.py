@@ -1,0 +1,21 @@
+"""Training methods: how a fit turns noisy labels into a training signal.
+
+A training method is a small object with the hooks the estimator calls
+(its callbacks, the start of a run's per-sample state, the loss of a training
+batch, what follows the training epochs, the fitted attributes it sets).
+:class:`~sknoisy.NoisyLabelClassifier` picks one from its parameters through
+:func:`get_method`; adding a method is a new module here plus one entry in
+``METHODS``. See :ref:`developers`.
+"""
+
+from ._base import TrainingMethod
+from ._joint import JointOptimization
+from ._registry import METHODS, get_method, method_name
+
+__all__ = [
+    "METHODS",
+    "JointOptimization",
+    "TrainingMethod",
+    "get_method",
+    "method_name",
+]

@@ -1,0 +1,143 @@
+"""Joint optimisation of network and labels (Tanaka et al., CVPR 2018)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..correction._callbacks import LabelCorrection
+from ..correction._issues import label_attributes
+from ..correction._objective import jo_objective, jo_regularizers
+from ..losses import CrossEntropyLoss
+from ._base import TrainingMethod
+
+__all__ = ["JointOptimization", "class_prior"]
+
+
+class JointOptimization(TrainingMethod):
+    """Correct the training labels while the network learns.
+
+    The method of ``label_correction="soft"`` or ``"hard"``: the
+    :class:`~sknoisy.LabelCorrection` callback replaces each label by the
+    running average of the network's outputs once early learning ends; the
+    loss adds the prior term ``alpha * KL(prior || mean softmax)`` and the
+    entropy term ``beta * H(softmax)`` to the base loss on the current
+    labels; with ``refit_corrected`` a fresh module is trained with cross
+    entropy on the corrected labels afterwards (stage 2). Its fitted
+    attributes are ``corrected_labels_``, ``soft_labels_``,
+    ``label_issues_``, ``label_quality_``, ``predicted_labels_`` and
+    ``correction_start_``.
+
+    Parameters
+    ----------
+    net : NoisyLabelClassifier
+        Reads ``label_correction``, ``alpha``, ``beta``, ``prior``,
+        ``correction_*``, ``refit_corrected``, ``refit_epochs``,
+        ``max_epochs`` and ``random_state``.
+    """
+
+    name = "joint_optimization"
+    uses_label_state = True
+    default_lr = 1e-2
+    anneals_lr = True
+
+    def __init__(self, net):
+        super().__init__(net)
+        self.mode = net.label_correction
+        self.alpha = net.alpha
+        self.beta = net.beta
+        self.prior = net.prior
+        self.correction = LabelCorrection(
+            mode=net.label_correction,
+            window=net.correction_window,
+            start=net.correction_start,
+            holdout=net.correction_holdout,
+            random_state=net.random_state,
+        )
+        self.refit = net.refit_corrected
+        self.epochs = net.refit_epochs or net.max_epochs
+
+    def callbacks(self):
+        return [("label_correction", self.correction)]
+
+    def reset_state(self, state, y_enc, n_classes, weights=None, prunes=False):
+        return state.reset(
+            y_enc,
+            n_classes,
+            prior=class_prior(self.prior, y_enc, n_classes, weights),
+            with_weights=prunes,
+            hard=self.mode == "hard",
+        )
+
+    def training_loss(self, criterion, state, y_pred, target, weight, index):
+        if state.frozen:  # stage-2 refit: cross entropy on the fixed labels
+            if weight is None:
+                return F.cross_entropy(y_pred, target)
+            return (F.cross_entropy(y_pred, target, reduction="none") * weight).mean()
+        if not state.regularize:
+            return criterion(y_pred, target, weight=weight)
+        if weight is None and type(criterion) is CrossEntropyLoss:
+            loss, probs = jo_objective(
+                y_pred, target, state.prior, self.alpha, self.beta, return_probs=True
+            )
+        else:
+            loss = criterion(y_pred, target, weight=weight)
+            loss = loss + jo_regularizers(y_pred, state.prior, self.alpha, self.beta)
+            probs = torch.softmax(y_pred.detach(), dim=-1)
+        if state.recording:
+            state.record(index, probs)
+        return loss
+
+    def refit_epochs(self):
+        return self.epochs if self.refit else None
+
+    def fitted_attributes(self, state, y_enc, decode, history):
+        return label_attributes(state, y_enc, decode, history)
+
+
+def class_prior(prior, y_enc, n_classes, weights=None):
+    """The class prior of the prior term, normalised and strictly positive.
+
+    Parameters
+    ----------
+    prior : {"uniform", "empirical"} or array-like of shape (n_classes,)
+        The estimator's ``prior``; ``"empirical"`` counts the given labels,
+        weighted by ``weights`` when given.
+    y_enc : ndarray of shape (n_samples,)
+        The encoded given labels.
+    n_classes : int
+        Number of classes.
+    weights : ndarray of shape (n_samples,), default=None
+        Each sample's weight (``sample_weight`` times ``class_weight``).
+
+    Returns
+    -------
+    prior : ndarray of shape (n_classes,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknoisy.methods._joint import class_prior
+    >>> class_prior("empirical", np.array([0, 0, 0, 1]), 2)
+    array([0.75, 0.25])
+    """
+    c = n_classes
+    if isinstance(prior, str) and prior == "uniform":
+        prior = np.full(c, 1.0 / c)
+    elif isinstance(prior, str):  # "empirical", weighted like the loss
+        prior = np.bincount(y_enc, weights=weights, minlength=c)
+        prior = prior / prior.sum()
+    else:
+        prior = np.asarray(prior, dtype=float).ravel()
+        if prior.shape != (c,) or not np.all(np.isfinite(prior)):
+            raise ValueError(
+                f"prior must have one finite entry per class ({c}), got "
+                f"shape {prior.shape}."
+            )
+        if np.any(prior < 0) or prior.sum() <= 0:
+            raise ValueError("prior must be non-negative with a positive sum.")
+        prior = prior / prior.sum()
+    # Classes with zero prior contribute nothing; keep the log finite.
+    prior = np.maximum(prior, 1e-8)
+    return prior / prior.sum()
