@@ -277,7 +277,7 @@ class InputAdapter:
                     f"({net.classes_inferred_.tolist()!r})."
                 )
             self.n_classes = len(net.classes_inferred_)
-        classes_ = net.classes_
+        classes_ = self.classes(net)
         if self.positions:
             # skorch's convention: y holds positions in ``classes``.
             if not _are_positions(y, classes_, any_in=True):
@@ -308,7 +308,7 @@ class InputAdapter:
         codes = np.asarray(codes)
         if self.positions or (self.n_classes is None and net.classes is None):
             return codes
-        return net.classes_[codes]
+        return self.classes(net)[codes]
 
     def classes(self, net):
         """``classes_``: the fitted classes, or the ``classes`` parameter."""
