@@ -55,6 +55,7 @@ from .utils._compat import (
     validate_parameter_constraints,
 )
 from .utils._data import INDEX_KEY, X_KEY, is_indexed
+from .utils._docstring import Substitution
 from .utils._torch import QuietPrintLog, local_torch_rng, torch_seed
 
 __all__ = ["NoisyLabelClassifier"]
@@ -85,6 +86,16 @@ _CALLBACK_PARAMS = frozenset(
         "random_state",
     }
 )
+
+
+#: The end of fit's and partial_fit's docstrings.
+_FIT_TAIL = """**fit_params : dict
+            Passed to the module's ``forward`` by skorch.
+
+        Returns
+        -------
+        self : NoisyLabelClassifier
+            The fitted estimator."""
 
 
 @skorch_hooks
@@ -366,8 +377,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         "random_state": ["random_state", np.random.Generator],
     }
 
-    # skorch sets these three in ``__init__``; scikit-learn wants no public
-    # attribute set there, so they live in private slots behind properties.
+    # skorch's constructor also sets its fitted slots history_, initialized_
+    # and virtual_params_ (an expected failure of scikit-learn's
+    # check_no_attributes_set_in_init, listed in tests/test_common.py).
     def __init__(
         self,
         module=None,
@@ -621,6 +633,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
+    @Substitution(fit_tail=_FIT_TAIL)
     def fit(self, X, y=None, sample_weight=None, **fit_params):
         """Initialise and train the network on (X, y).
 
@@ -638,24 +651,11 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample's loss (times ``class_weight``);
             ``None`` weighs all samples equally.
-        **fit_params : dict
-            Passed to the module's ``forward`` by skorch.
-
-        Returns
-        -------
-        self : NoisyLabelClassifier
-            The fitted estimator.
+        {fit_tail}
         """
-        self._check_params()
-        source = (X, y)
-        self._inputs = InputAdapter()
-        X, y_enc = self._inputs.validate_fit(self, X, y, reset=True)
-        with local_torch_rng(torch_seed(self.random_state), self.device):
-            if not self.warm_start or not self.initialized_:
-                self.initialize()
-            self._train(X, y_enc, source, sample_weight, reset=True, **fit_params)
-        return self
+        return self._fit_call(X, y, sample_weight, fit_params, new_run=True)
 
+    @Substitution(fit_tail=_FIT_TAIL)
     def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising.
 
@@ -669,24 +669,25 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             All labels; needed on the first call when ``y`` lacks some.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weight of each sample's loss in this call.
-        **fit_params : dict
-            Passed to the module's ``forward`` by skorch.
-
-        Returns
-        -------
-        self : NoisyLabelClassifier
-            The fitted estimator.
+        {fit_tail}
         """
+        return self._fit_call(
+            X, y, sample_weight, fit_params, new_run=False, classes=classes
+        )
+
+    def _fit_call(self, X, y, sample_weight, fit_params, *, new_run, classes=None):
+        """``fit`` (``new_run``) or ``partial_fit``: validate, initialise, train."""
         self._check_params()
-        first = not self.initialized_ or not self._inputs.fitted
         source = (X, y)
+        first = new_run or not self.initialized_ or not self._inputs.fitted
         if first:
             self._inputs = InputAdapter()
         X, y_enc = self._inputs.validate_fit(self, X, y, reset=first, classes=classes)
-        with local_torch_rng(self._fit_seed(), self.device):
-            if not self.initialized_:
+        seed = torch_seed(self.random_state) if new_run else self._fit_seed()
+        with local_torch_rng(seed, self.device):
+            if not self.initialized_ or (new_run and not self.warm_start):
                 self.initialize()
-            self._train(X, y_enc, source, sample_weight, **fit_params)
+            self._train(X, y_enc, source, sample_weight, reset=new_run, **fit_params)
         return self
 
     def _fit_seed(self):

@@ -32,8 +32,9 @@ class CorrectionWarning(SknoisyWarning):
     training stopped early), or when it ran for fewer epochs than
     ``correction_window``, so that the corrected labels rest on fewer epochs
     of outputs than asked for. The message names the parameter to change.
-    The fitted estimator's ``correction_started_`` tells the two apart from a
-    normal run in code.
+    In code, the fitted estimator's ``correction_start_`` (None when
+    correction never started) and the number of epochs with ``correcting``
+    in its ``history_`` tell these runs apart from a normal one.
     """
 
 
