@@ -260,19 +260,15 @@ def _check_options(args):
 
 def _config(args):
     """The :class:`BenchmarkConfig` of the arguments; exit 2 when one is bad."""
+    plain = ("noise", "max_epochs", "device", "n_jobs", "data_dir", "n_train")
     return BenchmarkConfig(
         args.dataset,
         args.target,
-        noise=args.noise,
         rates=None if args.rates is None else _flat(args.rates, ()),
         methods=_drop_missing_cleanlab(_flat(args.methods, DEFAULT_METHODS)),
         seeds=_flat(args.seeds, DEFAULT_SEEDS),
-        max_epochs=args.max_epochs,
-        device=args.device,
-        n_jobs=args.n_jobs,
-        data_dir=args.data_dir,
-        n_train=args.n_train,
         test_size=args.test_size,
+        **{name: getattr(args, name) for name in plain},
     )
 
 

@@ -237,15 +237,11 @@ def run_data_file_injected(
 
     Parameters
     ----------
-    path : str or path-like
-        A ``.csv``, ``.npz`` or ``.npy`` file (see :func:`load_data_file`).
-    target : str, default=None
-        The label column of a ``.csv`` file, or the labels ``.npy`` file.
+    path, target, progress
+        As for :func:`run_data_file`.
     output : str or path-like, default=None
         Folder for the files of :func:`save_results` (``runs.csv``,
         ``results.json``, ``table.txt``, ``accuracy.png``).
-    progress : bool, default=True
-        Show a progress bar.
     **settings : dict
         ``noise`` (default and ``None``: ``"symmetric"``; ``"asymmetric"`` is
         the MNIST map of Patrini et al. and needs the labels 0-9), ``rates``

@@ -160,10 +160,8 @@ def text_table(header, rows):
 
     Parameters
     ----------
-    header : sequence
-        The column names.
-    rows : sequence of sequence
-        The rows, one cell per column (``str`` is applied).
+    header, rows : sequence
+        The column names and the rows, as for :func:`rst_table`.
 
     Returns
     -------

@@ -343,14 +343,7 @@ def save_results(results, output, config=None):
     paths : dict
         ``{"csv", "json", "table", "png"}`` to the written paths.
     """
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "csv": out / "runs.csv",
-        "json": out / "results.json",
-        "table": out / "table.txt",
-        "png": out / "accuracy.png",
-    }
+    paths = output_paths(output, table="table.txt", png="accuracy.png")
     write_csv(paths["csv"], RESULT_FIELDS, results)
     summary = summarize_results(results)
     environment = {
@@ -369,6 +362,17 @@ def save_results(results, output, config=None):
     ax = plot_results(summary)
     ax.figure.savefig(paths["png"], dpi=120)
     return paths
+
+
+def output_paths(output, **files):
+    """Paths of the result files in the folder ``output``, which is created.
+
+    ``{"csv": runs.csv, "json": results.json}`` and ``files`` (key -> name).
+    """
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"csv": "runs.csv", "json": "results.json", **files}
+    return {key: out / name for key, name in files.items()}
 
 
 def write_csv(path, fields, rows):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
-from ._report import environment_versions, rst_table, write_csv
+from ._report import environment_versions, output_paths, rst_table, write_csv
 
 __all__ = ["format_report", "save_data_file_results", "summarize_runs"]
 
@@ -258,13 +257,8 @@ def save_data_file_results(report, output):
     paths : dict
         ``{"csv", "json", "report"[, "issues"]}`` to the written paths.
     """
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "csv": out / "runs.csv",
-        "json": out / "results.json",
-        "report": out / "report.txt",
-    }
+    paths = output_paths(output, report="report.txt")
+    out = paths["json"].parent
     runs = report["runs"]
     write_csv(paths["csv"], RUN_FIELDS, runs)
     document = {
