@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
 
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_robustness import load, noisy_labels  # noqa: E402
+from sknoisy.benchmark import inject_noise, load_split
 
 CELLS = [
     ("digits-std", "symmetric", 0.4),
@@ -52,8 +50,8 @@ def run(dataset, noise, rate, seed):
     torch.set_num_threads(1)
     from sknoisy import NoisyLabelClassifier
 
-    X_tr, X_te, y_tr, y_te = load(dataset, seed)
-    y_noisy = noisy_labels(y_tr, noise, rate, seed, X=X_tr)
+    X_tr, X_te, y_tr, y_te = load_split(dataset, seed)
+    y_noisy = inject_noise(X_tr, y_tr, noise, rate, seed)
     flipped = y_noisy != y_tr
     out = {"dataset": dataset, "noise": noise, "rate": rate, "seed": seed}
     with warnings.catch_warnings():

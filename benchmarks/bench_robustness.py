@@ -38,7 +38,8 @@ with RobustScaler or QuantileTransformer, a synthetic 5-class
 ``make_classification`` set standardized, and instance-dependent noise
 (``--noises instance``); ``--first-seed`` shifts the seeds;
 The script also runs against an earlier checkout of sknoisy (put it first on
-``PYTHONPATH``), to measure a release before a change.
+``PYTHONPATH``), to measure a release before a change, from the first one whose
+``sknoisy.benchmark`` has ``load_split`` and ``inject_noise``.
 
 ``--report FILE [FILE ...]`` prints the tables of saved runs without fitting
 (with ``--rst``, also writes the docs table).
@@ -54,107 +55,26 @@ import warnings
 from collections import defaultdict
 
 import numpy as np
-from sklearn.datasets import (
-    load_breast_cancer,
-    load_digits,
-    load_wine,
-    make_classification,
-)
 from sklearn.metrics import f1_score
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import (
-    MinMaxScaler,
-    QuantileTransformer,
-    RobustScaler,
-    StandardScaler,
-)
 
-DATASETS = {
-    "digits-std": ("digits", "std"),
-    "digits-minmax": ("digits", "minmax"),
-    "digits-raw": ("digits", "raw"),
-    "digits-x16": ("digits", "x16"),
-    "mnist1d-raw": ("mnist1d", "raw"),
-    "mnist1d-std": ("mnist1d", "std"),
-    "breast_cancer-std": ("breast_cancer", "std"),
-}
-#: Data and noise outside issue 11's matrix, to check the rule on cases it was
-#: not tuned on (``--datasets wine-std digits-robust ... --noises instance``).
-EXTRA_DATASETS = {
-    "wine-std": ("wine", "std"),
-    "digits-robust": ("digits", "robust"),
-    "digits-quantile": ("digits", "quantile"),
-    "synthetic-std": ("synthetic", "std"),
-}
-DATASETS_ALL = {**DATASETS, **EXTRA_DATASETS}
+from sknoisy.benchmark import SPLITS, inject_noise, load_split
+
+# Names of sknoisy.benchmark.SPLITS: issue 11's matrix, and data outside it to
+# check the rule on cases it was not tuned on (``--datasets wine-std ...``).
+DATASETS = (
+    "digits-std",
+    "digits-minmax",
+    "digits-raw",
+    "digits-x16",
+    "mnist1d-raw",
+    "mnist1d-std",
+    "breast_cancer-std",
+)
+EXTRA_DATASETS = ("wine-std", "digits-robust", "digits-quantile", "synthetic-std")
+DATASETS_ALL = {name: SPLITS[name] for name in (*DATASETS, *EXTRA_DATASETS)}
 NOISES = ("symmetric", "pair", "random_matrix")
 NOISES_ALL = (*NOISES, "instance")
 METHODS = ("ce", "gce", "correction", "cleanlab")
-
-
-def load(name, seed):
-    """Train/test split of a data set with its preprocessing (fit on train)."""
-    source, prep = DATASETS_ALL[name]
-    if source == "mnist1d":
-        from sknoisy.datasets import load_mnist1d
-
-        data = load_mnist1d(random_state=seed)
-        X_tr, X_te, y_tr, y_te = data.X_train, data.X_test, data.y_train, data.y_test
-    else:
-        if source == "synthetic":
-            X, y = make_classification(
-                n_samples=3000,
-                n_features=20,
-                n_informative=10,
-                n_classes=5,
-                n_clusters_per_class=2,
-                class_sep=1.5,
-                random_state=seed,
-            )
-        else:
-            loader = {
-                "digits": load_digits,
-                "breast_cancer": load_breast_cancer,
-                "wine": load_wine,
-            }[source]
-            X, y = loader(return_X_y=True)
-        X_tr, X_te, y_tr, y_te = train_test_split(
-            X, y, test_size=0.3, random_state=seed, stratify=y
-        )
-    if prep in ("std", "minmax", "robust", "quantile"):
-        scaler = {
-            "std": StandardScaler,
-            "minmax": MinMaxScaler,
-            "robust": RobustScaler,
-            "quantile": lambda: QuantileTransformer(n_quantiles=200),
-        }[prep]().fit(X_tr)
-        X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
-    elif prep == "x16":
-        X_tr, X_te = X_tr / 16.0, X_te / 16.0
-    return X_tr.astype(np.float32), X_te.astype(np.float32), y_tr, y_te
-
-
-def noisy_labels(y, kind, rate, seed, X=None):
-    """Training labels with noise of ``kind`` at ``rate`` (seeded)."""
-    from sknoisy.noise import corrupt_labels, from_cleanlab_noise_matrix
-
-    if kind == "instance":
-        return corrupt_labels(
-            y, kind="instance_dependent", rate=rate, random_state=seed, X=X
-        )
-    if kind != "random_matrix":
-        return corrupt_labels(y, kind=kind, rate=rate, random_state=seed)
-    from cleanlab.benchmarking.noise_generation import (
-        generate_noise_matrix_from_trace,
-    )
-
-    c = len(np.unique(y))
-    py = np.bincount(y, minlength=c) / len(y)
-    cl_matrix = generate_noise_matrix_from_trace(
-        c, c * (1 - rate), py=py, valid_noise_matrix=True, seed=seed
-    )
-    matrix = from_cleanlab_noise_matrix(cl_matrix)
-    return corrupt_labels(y, kind="transition_matrix", matrix=matrix, random_state=seed)
 
 
 def run_cell(dataset, noise, rate, seed, cv_folds):
@@ -169,8 +89,9 @@ def run_cell(dataset, noise, rate, seed, cv_folds):
     except ImportError:  # a release before 0.1 had no warning class
         CorrectionWarning = type("NeverRaised", (Warning,), {})
 
-    X_tr, X_te, y_tr, y_te = load(dataset, seed)
-    y_noisy = noisy_labels(y_tr, noise, rate, seed, X=X_tr)
+    X_tr, X_te, y_tr, y_te = load_split(dataset, seed)
+    kind = "instance_dependent" if noise == "instance" else noise
+    y_noisy = inject_noise(X_tr, y_tr, kind, rate, seed)
     flipped = y_noisy != y_tr
     kwargs = {"random_state": seed}
     if DATASETS_ALL[dataset][0] == "mnist1d":

@@ -68,7 +68,6 @@ import time
 import warnings
 
 import numpy as np
-from _common import print_table
 
 SIZES = [10_000, 30_000, 100_000, 300_000, 1_000_000, 10_000_000]
 QUICK_SIZES = [1_000, 3_000]
@@ -475,10 +474,12 @@ def growth_table(fits):
 
 def print_report(result):
     """Print the table, the fitted constants and the skipped sizes."""
+    from sknoisy.benchmark import text_table
+
     header, lines = table(result["rows"])
-    print_table(header, lines)
+    print(text_table(header, lines))
     print()
-    print_table(*growth_table(result["fits"]))
+    print(text_table(*growth_table(result["fits"])))
     if result.get("skipped"):
         print(f"skipped (disk): {result['skipped']}")
 

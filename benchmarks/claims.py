@@ -32,8 +32,13 @@ from skorch.callbacks import Callback
 
 import sknoisy
 from sknoisy import NoisyLabelClassifier
-from sknoisy.benchmark import run_benchmark, summarize_results
-from sknoisy.benchmark._runner import _noisy_labels, load_benchmark_data
+from sknoisy.benchmark import (
+    inject_noise,
+    load_benchmark_data,
+    rst_table,
+    run_benchmark,
+    summarize_results,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,7 +80,7 @@ def training_curves(cfg, rate, methods):
     curves = {name: [] for name in methods}
     recovery = {name: [] for name in methods}
     for seed in cfg["seeds"]:
-        y_noisy = _noisy_labels("symmetric", rate, seed, "digits", X_tr, y_tr)
+        y_noisy = inject_noise(X_tr, y_tr, "symmetric", rate, seed, "digits")
         flipped = y_noisy != y_tr
         for name, params in methods.items():
             clf = NoisyLabelClassifier(
@@ -106,16 +111,6 @@ def cell(summary, method, rate, metric="test_accuracy"):
 def fmt(mean_std):
     mean, std = mean_std
     return "n/a" if mean is None else f"{mean:.3f} ± {std:.3f}"
-
-
-def rst_table(header, rows):
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
-    rule = "  ".join("=" * w for w in widths)
-
-    def line(cells):
-        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-
-    return "\n".join([rule, line(header), rule, *map(line, rows), rule])
 
 
 def grid(summary, methods, rates, metric="test_accuracy", labels=None):

@@ -17,9 +17,12 @@ from skorch.callbacks import Callback
 
 import sknoisy
 from sknoisy import NoisyLabelClassifier
-from sknoisy.benchmark import DEFAULT_METHODS, run_benchmark
-from sknoisy.benchmark._report import _rst_table as rst_table
-from sknoisy.benchmark._runner import load_benchmark_data
+from sknoisy.benchmark import (
+    DEFAULT_METHODS,
+    load_benchmark_data,
+    rst_table,
+    run_benchmark,
+)
 from sknoisy.metrics import (
     brier_score,
     expected_calibration_error,

@@ -1,12 +1,11 @@
 """Command line interface: ``sknoisy benchmark`` (or ``python -m sknoisy benchmark``).
 
-The work is done by :func:`sknoisy.benchmark.run_benchmark` (built-in data
-sets, injected noise), by ``sknoisy.benchmark._userrun.run_data_file`` (a
-user's file whose labels are already noisy) and by
-``sknoisy.benchmark._userrun.run_data_file_injected`` (a user's file whose
-labels are clean, with ``--noise`` or ``--rates``: noise is injected); this
-module only parses arguments, reports bad ones and bad files the argparse way
-(exit status 2) and prints the result tables.
+The work is done by :func:`sknoisy.benchmark.run` on a
+:class:`~sknoisy.benchmark.BenchmarkConfig` (a built-in data set, a user's file
+whose labels are already noisy, or a file whose labels are clean, with
+``--noise`` or ``--rates``: noise is injected); this module only parses
+arguments, reports bad ones and bad files the argparse way (exit status 2) and
+prints the result tables.
 """
 
 from __future__ import annotations
@@ -14,22 +13,24 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .benchmark._cleanlab import CLEANLAB, MISSING_CLEANLAB, cleanlab_available
-from .benchmark._data import _DEFAULT_REAL_NOISE
-from .benchmark._report import format_table
-from .benchmark._runner import (
+from .benchmark import (
     DATASETS,
     DEFAULT_METHODS,
     DEFAULT_RATES,
+    DEFAULT_REAL_NOISE,
     DEFAULT_SEEDS,
     METHODS,
     NOISE_KINDS,
     REAL_NOISE,
-    check_benchmark_config,
-    run_benchmark,
+    BenchmarkConfig,
+    DataFileError,
+    cleanlab_available,
+    format_report,
+    format_table,
+    is_data_file,
+    run,
 )
-from .benchmark._userdata import DataFileError, is_data_file
-from .datasets._real_noise import DataLayoutError
+from .datasets import DataLayoutError
 
 __all__ = ["main"]
 
@@ -83,6 +84,18 @@ def _split(convert, what):
 
     parse.__name__ = what
     return parse
+
+
+def _add_list(group, flag, parse, help):
+    """An option taking values separated by spaces or commas (``parse``)."""
+    group.add_argument(
+        flag,
+        nargs="+",
+        type=parse,
+        default=None,
+        metavar=parse.__name__.upper(),
+        help=help,
+    )
 
 
 def _flat(values, default):
@@ -148,8 +161,7 @@ def build_parser():
     real = "; ".join(
         f"{name}: "
         + ", ".join(
-            c + (" (default)" if c == _DEFAULT_REAL_NOISE[name] else "")
-            for c in choices
+            c + (" (default)" if c == DEFAULT_REAL_NOISE[name] else "") for c in choices
         )
         for name, choices in REAL_NOISE.items()
     )
@@ -164,33 +176,27 @@ def build_parser():
         f"sets of {real}. With a data file, --noise or --rates injects noise "
         "into its labels, which are then taken as clean",
     )
-    noise.add_argument(
+    _add_list(
+        noise,
         "--rates",
-        nargs="+",
-        type=_split(float, "rate"),
-        default=None,
-        metavar="RATE",
-        help="noise rates in [0, 1], space or comma separated (default: "
+        _split(float, "rate"),
+        "noise rates in [0, 1], space or comma separated (default: "
         f"{' '.join(f'{r:g}' for r in DEFAULT_RATES)}); not for cifar10n and "
         "cifar100n, whose noise rate is measured",
     )
     runs = bench.add_argument_group("methods and training")
-    runs.add_argument(
+    _add_list(
+        runs,
         "--methods",
-        nargs="+",
-        type=_split(str, "method"),
-        default=None,
-        metavar="METHOD",
-        help=f"any of {', '.join(METHODS)}; cleanlab when the cleanlab package "
+        _split(str, "method"),
+        f"any of {', '.join(METHODS)}; cleanlab when the cleanlab package "
         f"is installed (default: {' '.join(DEFAULT_METHODS)})",
     )
-    runs.add_argument(
+    _add_list(
+        runs,
         "--seeds",
-        nargs="+",
-        type=_split(int, "seed"),
-        default=None,
-        metavar="SEED",
-        help="seeds of the noise and the networks "
+        _split(int, "seed"),
+        "seeds of the noise and the networks "
         f"(default: {' '.join(map(str, DEFAULT_SEEDS))})",
     )
     runs.add_argument(
@@ -220,16 +226,15 @@ def build_parser():
     return parser
 
 
-def _drop_missing_cleanlab(args, methods):
+def _drop_missing_cleanlab(methods):
     """``methods`` without ``"cleanlab"`` when cleanlab is not installed.
 
-    Says so on stderr; exits (status 2) when no other method is left.
+    Says so on stderr; keeps it when no other method is left (the
+    configuration then says why it cannot run).
     """
-    if CLEANLAB not in methods or cleanlab_available():
+    kept = [m for m in methods if m != "cleanlab"]
+    if len(kept) == len(methods) or not kept or cleanlab_available():
         return methods
-    kept = [m for m in methods if m != CLEANLAB]
-    if not kept:
-        args.subparser.error(MISSING_CLEANLAB)
     print(
         "sknoisy benchmark: skipping method 'cleanlab': the cleanlab package is "
         f"not installed (pip install cleanlab); running {' '.join(kept)}",
@@ -238,99 +243,33 @@ def _drop_missing_cleanlab(args, methods):
     return kept
 
 
-def _main_builtin(args):
-    if args.target is not None or args.test_size is not None:
+def _check_options(args):
+    """Exit 2 for an option that does not go with the kind of data set."""
+    if is_data_file(args.dataset):
+        if args.data_dir is not None:
+            args.subparser.error(
+                "--data-dir: a data file needs no data folder; --data-dir is for "
+                "the built-in data sets"
+            )
+    elif args.target is not None or args.test_size is not None:
         option = "--target" if args.target is not None else "--test-size"
         args.subparser.error(
             f"{option} is for data files; {args.dataset!r} is a built-in data set"
         )
-    settings = {
-        "noise": args.noise,
-        "rates": None if args.rates is None else _flat(args.rates, DEFAULT_RATES),
-        "methods": _flat(args.methods, DEFAULT_METHODS),
-        "seeds": _flat(args.seeds, DEFAULT_SEEDS),
-        "max_epochs": args.max_epochs,
-        "device": args.device,
-        "n_jobs": args.n_jobs,
-        "data_dir": args.data_dir,
-        "n_train": args.n_train,
-    }
-    settings["methods"] = _drop_missing_cleanlab(args, settings["methods"])
-    try:
-        check_benchmark_config(args.dataset, **settings)
-    except ValueError as exc:
-        args.subparser.error(str(exc))
-    try:  # the label file of cifar10n/cifar100n is read before any training
-        results = run_benchmark(
-            args.dataset, **settings, output=args.output, progress=not args.no_progress
-        )
-    except DataLayoutError as exc:
-        args.subparser.error(str(exc))
-    print(format_table(results))
-    print(f"Wrote runs.csv, results.json, table.txt and accuracy.png to {args.output}")
-    return 0
 
 
-def _main_data_file(args):
-    from .benchmark._userreport import format_report
-    from .benchmark._userrun import (
-        DEFAULT_TEST_SIZE,
-        _check_injected_noise,
-        _check_settings,
-        run_data_file,
-        run_data_file_injected,
+def _config(args):
+    """The :class:`BenchmarkConfig` of the arguments; exit 2 when one is bad."""
+    plain = ("noise", "max_epochs", "device", "n_jobs", "data_dir", "n_train")
+    return BenchmarkConfig(
+        args.dataset,
+        args.target,
+        rates=None if args.rates is None else _flat(args.rates, ()),
+        methods=_drop_missing_cleanlab(_flat(args.methods, DEFAULT_METHODS)),
+        seeds=_flat(args.seeds, DEFAULT_SEEDS),
+        test_size=args.test_size,
+        **{name: getattr(args, name) for name in plain},
     )
-
-    if args.data_dir is not None:
-        args.subparser.error(
-            "--data-dir: a data file needs no data folder; --data-dir is for the "
-            "built-in data sets"
-        )
-    settings = {
-        "methods": _drop_missing_cleanlab(args, _flat(args.methods, DEFAULT_METHODS)),
-        "seeds": _flat(args.seeds, DEFAULT_SEEDS),
-        "max_epochs": args.max_epochs,
-        "device": args.device,
-        "n_jobs": args.n_jobs,
-        "test_size": DEFAULT_TEST_SIZE if args.test_size is None else args.test_size,
-        "n_train": args.n_train,
-    }
-    inject = args.noise is not None or args.rates is not None
-    noise = {}
-    if inject:  # the file's labels are clean: inject noise as for digits
-        noise = {
-            "noise": args.noise,
-            "rates": None if args.rates is None else _flat(args.rates, ()),
-        }
-    try:
-        if inject:
-            _check_injected_noise(**noise, test_size=settings["test_size"])
-        _check_settings(**settings)
-    except ValueError as exc:
-        args.subparser.error(str(exc))
-    run = run_data_file_injected if inject else run_data_file
-    try:  # the file is read and split before anything is trained
-        report = run(
-            args.dataset,
-            args.target,
-            **noise,
-            **settings,
-            output=args.output,
-            progress=not args.no_progress,
-        )
-    except DataFileError as exc:
-        args.subparser.error(str(exc))
-    if inject:
-        print(_injected_header(report))
-        print(format_table(report["runs"]))
-        files = "runs.csv, results.json, table.txt and accuracy.png"
-    else:
-        print(format_report(report))
-        files = "runs.csv, results.json and report.txt"
-        if any(r["label_quality"] is not None for r in report["runs"]):
-            files = "runs.csv, results.json, report.txt and label_issues.csv"
-    print(f"Wrote {files} to {args.output}")
-    return 0
 
 
 def _injected_header(report):
@@ -365,9 +304,27 @@ def main(argv=None):
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    if is_data_file(args.dataset):
-        return _main_data_file(args)
-    return _main_builtin(args)
+    _check_options(args)
+    try:
+        config = _config(args)
+    except ValueError as exc:
+        args.subparser.error(str(exc))
+    try:  # the file (or CIFAR-N label file) is read before anything is trained
+        report = run(config, output=args.output, progress=not args.no_progress)
+    except (DataFileError, DataLayoutError) as exc:
+        args.subparser.error(str(exc))
+    if config.is_file and not config.injects_noise:
+        print(format_report(report))
+        files = "runs.csv, results.json and report.txt"
+        if any(r["label_quality"] is not None for r in report["runs"]):
+            files = "runs.csv, results.json, report.txt and label_issues.csv"
+    else:
+        if config.is_file:
+            print(_injected_header(report))
+        print(format_table(report["runs"]))
+        files = "runs.csv, results.json, table.txt and accuracy.png"
+    print(f"Wrote {files} to {args.output}")
+    return 0
 
 
 if __name__ == "__main__":

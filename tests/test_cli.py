@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from sknoisy.__main__ import build_parser, main
-from sknoisy.benchmark import format_table
-from sknoisy.benchmark._userdata import (
+from sknoisy.benchmark import (
     DataFileError,
+    cleanlab_available,
+    format_table,
     is_data_file,
     load_data_file,
+    run_data_file,
 )
-from sknoisy.benchmark._userrun import cleanlab_available, run_data_file
 
 COLOURS = np.array(["red", "green", "blue"])
 QUICK = ["--no-progress", "--seeds", "0", "--max-epochs", "2"]
@@ -226,7 +227,7 @@ def test_noise_injected_into_a_clean_file(clean_csv, tmp_path, capsys):
 
 
 def test_rates_alone_inject_symmetric_noise(clean_csv):
-    from sknoisy.benchmark._userrun import run_data_file_injected
+    from sknoisy.benchmark import run_data_file_injected
 
     report = run_data_file_injected(
         clean_csv,

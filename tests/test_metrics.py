@@ -12,8 +12,8 @@ from sklearn.metrics import brier_score_loss, log_loss
 import sknoisy
 from sknoisy.__main__ import main
 from sknoisy.benchmark import format_table, run_benchmark, summarize_results
+from sknoisy.benchmark._pipeline import _calibration_scores
 from sknoisy.benchmark._report import RESULT_FIELDS
-from sknoisy.benchmark._runner import _calibration_scores
 from sknoisy.metrics import (
     brier_score,
     expected_calibration_error,

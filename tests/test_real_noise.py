@@ -526,7 +526,7 @@ def test_benchmark_cifar10n_end_to_end(cifar10n_root, tmp_path):
 
 def test_benchmark_cifar10n_trains_on_the_human_labels(cifar10n_root, monkeypatch):
     import sknoisy.benchmark._parallel as parallel
-    import sknoisy.benchmark._runner as runner
+    import sknoisy.benchmark._pipeline as runner
 
     root, labels = cifar10n_root
     seen = []

@@ -21,7 +21,7 @@ from ..datasets._real_noise import (
     CIFAR100N_NOISE,
 )
 
-__all__ = ["DATASETS", "REAL_NOISE", "load_benchmark_data"]
+__all__ = ["DATASETS", "DEFAULT_REAL_NOISE", "REAL_NOISE", "load_benchmark_data"]
 
 DATASETS = ("digits", "mnist1d", "cifar10", "cifar10n", "cifar100n")
 #: Data sets with real label noise -> {noise name: key of their label file}.
@@ -31,7 +31,8 @@ REAL_NOISE = types.MappingProxyType(
         "cifar100n": types.MappingProxyType(dict(CIFAR100N_NOISE)),
     }
 )
-_DEFAULT_REAL_NOISE = {"cifar10n": "worse", "cifar100n": "noisy"}
+#: Data sets with real label noise -> the noise name used by default.
+DEFAULT_REAL_NOISE = types.MappingProxyType({"cifar10n": "worse", "cifar100n": "noisy"})
 _CIFAR10_FILES = (
     "data_batch_1",
     "data_batch_2",
@@ -112,7 +113,7 @@ def _check_real_noise(dataset, noise):
     """The noise name of a real-noise data set (a label file key accepted too)."""
     names = REAL_NOISE[dataset]
     if noise is None:
-        return _DEFAULT_REAL_NOISE[dataset]
+        return DEFAULT_REAL_NOISE[dataset]
     by_key = {key: name for name, key in names.items()}
     if isinstance(noise, str) and noise in by_key:
         return by_key[noise]
@@ -175,12 +176,34 @@ def _load_data(dataset, data_dir=None, n_train=None, noise=None):
 def load_benchmark_data(dataset, data_dir=None, n_train=None):
     """Train/test arrays and the network of a benchmark data set.
 
-    Returns ``(X_train, y_train, X_test, y_test, module, params)``: the clean
-    training labels, the module class and extra classifier parameters (for
-    ``cifar10n`` and ``cifar100n``, the labels are the release's
-    ``clean_label``).
+    Parameters
+    ----------
+    dataset : str
+        A name of :data:`DATASETS` (see :func:`run_benchmark`).
+    data_dir : str or path-like, default=None
+        The folder of the CIFAR files, or the cache folder of ``mnist1d``.
+    n_train : int, default=None
+        Keep a stratified subset of this many training samples.
+
+    Returns
+    -------
+    X_train, y_train, X_test, y_test : ndarray
+        The split, with the clean training labels (for ``cifar10n`` and
+        ``cifar100n``, the release's ``clean_label``).
+    module : type
+        The network class of the data set.
+    params : dict
+        Extra classifier parameters (``batch_size`` for CIFAR).
+
+    Examples
+    --------
+    >>> from sknoisy.benchmark import load_benchmark_data
+    >>> X_tr, y_tr, X_te, y_te, module, params = load_benchmark_data(
+    ...     "digits", n_train=200)
+    >>> X_tr.shape, X_te.shape, module.__name__, params
+    ((200, 64), (540, 64), 'MLP', {})
     """
     X_tr, y_tr, _, X_te, y_te, module, params = _load_data(
-        dataset, data_dir, n_train, noise=_DEFAULT_REAL_NOISE.get(dataset)
+        dataset, data_dir, n_train, noise=DEFAULT_REAL_NOISE.get(dataset)
     )
     return X_tr, y_tr, X_te, y_te, module, params

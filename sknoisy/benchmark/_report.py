@@ -14,31 +14,10 @@ __all__ = [
     "RESULT_FIELDS",
     "format_table",
     "plot_results",
+    "rst_table",
     "save_results",
     "summarize_results",
 ]
-
-# Columns of runs.csv, in order.
-RESULT_FIELDS = (
-    "dataset",
-    "noise",
-    "rate",
-    "method",
-    "seed",
-    "max_epochs",
-    "n_train",
-    "n_test",
-    "noise_rate",
-    "test_accuracy",
-    "ece",
-    "nll",
-    "brier",
-    "confidence",
-    "label_recovery",
-    "noisy_label_recovery",
-    "fit_seconds",
-    "correction_warning",
-)
 
 # Calibration metrics of the runs: key, name in the tables.
 CALIBRATION_METRICS = (
@@ -46,6 +25,23 @@ CALIBRATION_METRICS = (
     ("nll", "NLL"),
     ("brier", "Brier"),
     ("confidence", "confidence"),
+)
+_CALIBRATION_KEYS = tuple(key for key, _ in CALIBRATION_METRICS)
+_RECOVERY_KEYS = ("label_recovery", "noisy_label_recovery")
+#: Columns of runs.csv, in order: the keys of a run's result.
+RESULT_FIELDS = (
+    *("dataset", "noise", "rate", "method", "seed", "max_epochs"),
+    *("n_train", "n_test", "noise_rate", "test_accuracy"),
+    *_CALIBRATION_KEYS,
+    *_RECOVERY_KEYS,
+    *("fit_seconds", "correction_warning"),
+)
+# Metrics averaged over seeds by summarize_results, in order.
+_SUMMARY_METRICS = (
+    "test_accuracy",
+    *_CALIBRATION_KEYS,
+    *_RECOVERY_KEYS,
+    *("noise_rate", "fit_seconds"),
 )
 
 
@@ -91,21 +87,11 @@ def summarize_results(results):
             "rate": rate,
             "n_seeds": len(runs),
         }
-        for metric in (
-            "test_accuracy",
-            "ece",
-            "nll",
-            "brier",
-            "confidence",
-            "label_recovery",
-            "noisy_label_recovery",
-            "noise_rate",
-            "fit_seconds",
-        ):
+        for metric in _SUMMARY_METRICS:
             # Recovery of a run whose correction never started (or was cut
             # short) is the share of labels the noise left alone: left out.
             kept = runs
-            if metric in ("label_recovery", "noisy_label_recovery"):
+            if metric in _RECOVERY_KEYS:
                 kept = [r for r in runs if not r.get("correction_warning")]
             mean, std = _mean_std([r.get(metric) for r in kept])
             row[f"{metric}_mean"], row[f"{metric}_std"] = mean, std
@@ -116,7 +102,32 @@ def summarize_results(results):
     return summary
 
 
-def _rst_table(header, rows):
+def rst_table(header, rows):
+    """A reStructuredText "simple table", readable on a terminal.
+
+    Parameters
+    ----------
+    header : sequence
+        The column names.
+    rows : sequence of sequence
+        The rows, one cell per column (any value; ``str`` is applied).
+
+    Returns
+    -------
+    table : str
+        Columns left-aligned and separated by two spaces, between rules of
+        ``=``; no trailing newline.
+
+    Examples
+    --------
+    >>> from sknoisy.benchmark import rst_table
+    >>> print(rst_table(["method", "accuracy"], [["ce", 0.9]]))
+    ======  ========
+    method  accuracy
+    ======  ========
+    ce      0.9
+    ======  ========
+    """
     widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
     rule = "  ".join("=" * w for w in widths)
 
@@ -163,7 +174,7 @@ def _calibration_table(cells, methods, rates):
     if not rows:
         return ""
     header = ["metric", "method", *(f"rate {r:g}" for r in rates)]
-    return _rst_table(header, rows)
+    return rst_table(header, rows)
 
 
 def format_table(summary_or_results):
@@ -222,7 +233,7 @@ def format_table(summary_or_results):
         title = f"{dataset}, {noise} noise: test accuracy on clean test labels, " + (
             f"mean ± std over {n_seeds} seeds" if n_seeds > 1 else "one seed"
         )
-        blocks.append(title + "\n\n" + _rst_table(header, rows))
+        blocks.append(title + "\n\n" + rst_table(header, rows))
         calibration = _calibration_table(cells, methods, rates)
         if calibration:
             title = (
@@ -263,7 +274,7 @@ def format_table(summary_or_results):
                     "left out of the mean"
                 )
             header = ["method", *(f"rate {r:g}" for r in rates)]
-            blocks.append(title + "\n\n" + _rst_table(header, rec_rows))
+            blocks.append(title + "\n\n" + rst_table(header, rec_rows))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -332,31 +343,11 @@ def save_results(results, output, config=None):
     paths : dict
         ``{"csv", "json", "table", "png"}`` to the written paths.
     """
-    import sklearn
-
-    from .. import __version__
-
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "csv": out / "runs.csv",
-        "json": out / "results.json",
-        "table": out / "table.txt",
-        "png": out / "accuracy.png",
-    }
-    with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=RESULT_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        for r in results:
-            writer.writerow(
-                {k: "" if r.get(k) is None else r[k] for k in RESULT_FIELDS}
-            )
+    paths = output_paths(output, table="table.txt", png="accuracy.png")
+    write_csv(paths["csv"], RESULT_FIELDS, results)
     summary = summarize_results(results)
     environment = {
-        "sknoisy": __version__,
-        "torch": torch.__version__,
-        "scikit-learn": sklearn.__version__,
-        "python": platform.python_version(),
+        **environment_versions(),
         "machine": platform.machine(),
         "torch_threads": torch.get_num_threads(),
     }
@@ -371,3 +362,40 @@ def save_results(results, output, config=None):
     ax = plot_results(summary)
     ax.figure.savefig(paths["png"], dpi=120)
     return paths
+
+
+def output_paths(output, **files):
+    """Paths of the result files in the folder ``output``, which is created.
+
+    ``{"csv": runs.csv, "json": results.json}`` and ``files`` (key -> name).
+    """
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"csv": "runs.csv", "json": "results.json", **files}
+    return {key: out / name for key, name in files.items()}
+
+
+def write_csv(path, fields, rows):
+    """Write ``rows`` (dicts) to a CSV file: the columns ``fields``, None as "".
+
+    Keys of a row that are not in ``fields`` are left out.
+    """
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: "" if r.get(k) is None else r[k] for k in fields})
+
+
+def environment_versions():
+    """Versions of sknoisy, torch, scikit-learn and Python, for result files."""
+    import sklearn
+
+    from .. import __version__
+
+    return {
+        "sknoisy": __version__,
+        "torch": torch.__version__,
+        "scikit-learn": sklearn.__version__,
+        "python": platform.python_version(),
+    }

@@ -71,11 +71,19 @@ class UserData:
 def is_data_file(dataset):
     """Whether ``dataset`` names a user's file rather than a built-in data set.
 
-    A path-like object, a name ending in ``.csv``, ``.npz`` or ``.npy``, or an
-    existing path that is not a built-in name (``digits``, ``mnist1d``,
-    ``cifar10``) is a file.
+    Parameters
+    ----------
+    dataset : object
+        The ``dataset`` setting of a benchmark.
+
+    Returns
+    -------
+    is_file : bool
+        True for a path-like object, a name ending in ``.csv``, ``.npz`` or
+        ``.npy``, or an existing path that is not a built-in name
+        (``digits``, ``mnist1d``, ``cifar10``...).
     """
-    from ._runner import DATASETS
+    from ._data import DATASETS
 
     if isinstance(dataset, os.PathLike):
         return True

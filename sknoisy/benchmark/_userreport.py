@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import json
-import platform
-from pathlib import Path
 
 import numpy as np
 
-from ._report import _rst_table
+from ._report import environment_versions, output_paths, rst_table, write_csv
 
 __all__ = ["format_report", "save_data_file_results", "summarize_runs"]
 
@@ -136,7 +133,7 @@ def format_report(report):
     Parameters
     ----------
     report : dict
-        Output of :func:`~sknoisy.benchmark._userrun.run_data_file`.
+        Output of :func:`~sknoisy.benchmark.run_data_file`.
 
     Returns
     -------
@@ -158,7 +155,7 @@ def format_report(report):
         ]
         blocks.append(
             f"{data['name']}: accuracy on the held-out given labels, {over}\n\n"
-            + _rst_table(["method", "held-out accuracy", "fit s"], rows)
+            + rst_table(["method", "held-out accuracy", "fit s"], rows)
             + "\n\nThe held-out labels are as noisy as the rest: a method that "
             "predicts the true class where the label is wrong is counted wrong."
         )
@@ -183,7 +180,7 @@ def format_report(report):
     header = ["method", "issues", "share", "note"]
     if not any(row[-1] for row in rows):
         header, rows = header[:-1], [row[:-1] for row in rows]
-    table = _rst_table(header, rows)
+    table = rst_table(header, rows)
     text = (
         f"Label issues among the {data['n_train']} training samples (the method's "
         f"corrected label differs from the given one), {over}\n\n{table}"
@@ -233,6 +230,11 @@ def _issues_rows(report):
     return list(columns), rows
 
 
+def data_summary(info):
+    """What a data file is, without its per-sample arrays (for results.json)."""
+    return {k: v for k, v in info.items() if k not in ("train_index", "train_labels")}
+
+
 def save_data_file_results(report, output):
     """Write ``runs.csv``, ``results.json``, ``report.txt`` and ``label_issues.csv``.
 
@@ -243,43 +245,26 @@ def save_data_file_results(report, output):
     ``<method>_label_quality``, the most-voted ``<method>_corrected_label`` and
     ``<method>_is_label_issue`` (flagged by more than half of the seeds).
 
+    Parameters
+    ----------
+    report : dict
+        Output of :func:`~sknoisy.benchmark.run_data_file`.
+    output : str or path-like
+        Folder, created if needed.
+
     Returns
     -------
     paths : dict
         ``{"csv", "json", "report"[, "issues"]}`` to the written paths.
     """
-    import sklearn
-    import torch
-
-    from .. import __version__
-
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "csv": out / "runs.csv",
-        "json": out / "results.json",
-        "report": out / "report.txt",
-    }
+    paths = output_paths(output, report="report.txt")
+    out = paths["json"].parent
     runs = report["runs"]
-    with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=RUN_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        for r in runs:
-            writer.writerow({k: "" if r.get(k) is None else r[k] for k in RUN_FIELDS})
-    data = {
-        k: v
-        for k, v in report["data"].items()
-        if k not in ("train_index", "train_labels")
-    }
+    write_csv(paths["csv"], RUN_FIELDS, runs)
     document = {
-        "data": data,
+        "data": data_summary(report["data"]),
         "config": report["config"],
-        "environment": {
-            "sknoisy": __version__,
-            "torch": torch.__version__,
-            "scikit-learn": sklearn.__version__,
-            "python": platform.python_version(),
-        },
+        "environment": environment_versions(),
         "runs": [{k: r.get(k) for k in RUN_FIELDS} for r in runs],
     }
     paths["json"].write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -288,8 +273,5 @@ def save_data_file_results(report, output):
     (out / "label_issues.csv").unlink(missing_ok=True)  # of an earlier run
     if rows is not None:
         paths["issues"] = out / "label_issues.csv"
-        with open(paths["issues"], "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=header)
-            writer.writeheader()
-            writer.writerows(rows)
+        write_csv(paths["issues"], header, rows)
     return paths

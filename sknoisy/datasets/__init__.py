@@ -14,7 +14,7 @@ from ._datasets import (
     load_mnist,
     load_mnist1d,
 )
-from ._real_noise import load_cifar10n, load_cifar100n
+from ._real_noise import DataLayoutError, load_cifar10n, load_cifar100n
 
 __all__ = [
     "load_mnist1d",
@@ -26,4 +26,5 @@ __all__ = [
     "load_cifar100n",
     "load_clothing1m",
     "ImageListDataset",
+    "DataLayoutError",
 ]

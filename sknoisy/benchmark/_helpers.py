@@ -1,0 +1,185 @@
+"""Helpers of the benchmark scripts: small data splits, text tables, mean ± std.
+
+The scripts in the repository's ``benchmarks/`` folder share these through the
+public API instead of importing one another.
+"""
+
+from __future__ import annotations
+
+import statistics
+import types
+
+import numpy as np
+
+__all__ = ["SPLITS", "load_split", "mean_std", "text_table"]
+
+#: Split name -> (data set, preprocessing) of :func:`load_split`.
+SPLITS = types.MappingProxyType(
+    {
+        "digits-std": ("digits", "std"),
+        "digits-minmax": ("digits", "minmax"),
+        "digits-raw": ("digits", "raw"),
+        "digits-x16": ("digits", "x16"),
+        "mnist1d-raw": ("mnist1d", "raw"),
+        "mnist1d-std": ("mnist1d", "std"),
+        "breast_cancer-std": ("breast_cancer", "std"),
+        "wine-std": ("wine", "std"),
+        "digits-robust": ("digits", "robust"),
+        "digits-quantile": ("digits", "quantile"),
+        "synthetic-std": ("synthetic", "std"),
+    }
+)
+
+
+def _samples(source, seed):
+    from sklearn.datasets import (
+        load_breast_cancer,
+        load_digits,
+        load_wine,
+        make_classification,
+    )
+
+    if source == "synthetic":
+        return make_classification(
+            n_samples=3000,
+            n_features=20,
+            n_informative=10,
+            n_classes=5,
+            n_clusters_per_class=2,
+            class_sep=1.5,
+            random_state=seed,
+        )
+    loader = {
+        "digits": load_digits,
+        "breast_cancer": load_breast_cancer,
+        "wine": load_wine,
+    }[source]
+    return loader(return_X_y=True)
+
+
+def _scaler(prep):
+    from sklearn.preprocessing import (
+        MinMaxScaler,
+        QuantileTransformer,
+        RobustScaler,
+        StandardScaler,
+    )
+
+    if prep == "quantile":
+        return QuantileTransformer(n_quantiles=200)
+    return {"std": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}[
+        prep
+    ]()
+
+
+def load_split(name, seed):
+    """A train/test split of a small data set, preprocessed on its training part.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`SPLITS`: ``"<data set>-<preprocessing>"``. Data sets:
+        ``digits`` (scikit-learn's 8x8 digits), ``breast_cancer``, ``wine``,
+        ``synthetic`` (``make_classification``: 3000 samples, 20 features,
+        10 informative, 5 classes, ``class_sep=1.5``) and ``mnist1d``
+        (:func:`~sknoisy.datasets.load_mnist1d`, its own 4000/1000 split).
+        Preprocessing: ``std`` (StandardScaler), ``minmax``, ``robust``,
+        ``quantile`` (200 quantiles), fitted on the training part; ``x16``
+        (divide by 16); ``raw`` (none).
+    seed : int
+        Seed of the split (stratified, 30% test) and of generated data.
+
+    Returns
+    -------
+    X_train, X_test : ndarray, dtype=float32
+        The preprocessed samples.
+    y_train, y_test : ndarray
+        The labels.
+
+    Examples
+    --------
+    >>> from sknoisy.benchmark import load_split
+    >>> X_tr, X_te, y_tr, y_te = load_split("digits-x16", seed=0)
+    >>> X_tr.shape, X_te.shape, float(X_tr.max())
+    ((1257, 64), (540, 64), 1.0)
+    """
+    from sklearn.model_selection import train_test_split
+
+    if name not in SPLITS:
+        raise ValueError(f"unknown split {name!r}; choose one of {', '.join(SPLITS)}")
+    source, prep = SPLITS[name]
+    if source == "mnist1d":
+        from ..datasets import load_mnist1d
+
+        data = load_mnist1d(random_state=seed)
+        X_tr, X_te, y_tr, y_te = data.X_train, data.X_test, data.y_train, data.y_test
+    else:
+        X, y = _samples(source, seed)
+        X_tr, X_te, y_tr, y_te = train_test_split(
+            X, y, test_size=0.3, random_state=seed, stratify=y
+        )
+    if prep in ("std", "minmax", "robust", "quantile"):
+        scaler = _scaler(prep).fit(X_tr)
+        X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    elif prep == "x16":
+        X_tr, X_te = X_tr / 16.0, X_te / 16.0
+    return X_tr.astype(np.float32), X_te.astype(np.float32), y_tr, y_te
+
+
+def mean_std(values):
+    """``"mean ± std"`` of the values that are not ``None`` (3 decimals).
+
+    Parameters
+    ----------
+    values : iterable of float or None
+        The values (e.g. one per seed).
+
+    Returns
+    -------
+    text : str
+        The mean and the sample standard deviation
+        (:func:`statistics.stdev`); the value alone for one value; ``"-"``
+        for none.
+
+    Examples
+    --------
+    >>> from sknoisy.benchmark import mean_std
+    >>> mean_std([0.9, 0.8, None]), mean_std([0.5]), mean_std([])
+    ('0.850 ± 0.071', '0.500', '-')
+    """
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def text_table(header, rows):
+    """A plain text table: columns separated by ``|``, a rule under the header.
+
+    Parameters
+    ----------
+    header, rows : sequence
+        The column names and the rows, as for :func:`rst_table`.
+
+    Returns
+    -------
+    table : str
+        The lines of the table, without a trailing newline.
+
+    Examples
+    --------
+    >>> from sknoisy.benchmark import text_table
+    >>> print(text_table(["loss", "accuracy"], [["gce", "0.910"]]))
+    loss | accuracy
+    -----+---------
+    gce  | 0.910
+    """
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    lines = [
+        " | ".join(h.ljust(w) for h, w in zip(header, widths)),
+        "-+-".join("-" * w for w in widths),
+    ]
+    lines += [" | ".join(str(x).ljust(w) for x, w in zip(row, widths)) for row in rows]
+    return "\n".join(lines)
