@@ -1,29 +1,18 @@
 """Loss classes by name."""
 
-from torch import nn
-
-from ._robust import (
-    BootstrapLoss,
-    CrossEntropyLoss,
-    EncouragingLoss,
-    GCELoss,
-    LabelSmoothingLoss,
-    MAELoss,
-    NCERCELoss,
-    SCELoss,
-)
-from ._truncated import TruncatedGCELoss
+from ..utils._modules import module_class
+from . import _robust, _truncated
 
 LOSSES = {
-    "ce": CrossEntropyLoss,
-    "mae": MAELoss,
-    "gce": GCELoss,
-    "truncated_gce": TruncatedGCELoss,
-    "encouraging": EncouragingLoss,
-    "label_smoothing": LabelSmoothingLoss,
-    "sce": SCELoss,
-    "nce_rce": NCERCELoss,
-    "bootstrap": BootstrapLoss,
+    "ce": _robust.CrossEntropyLoss,
+    "mae": _robust.MAELoss,
+    "gce": _robust.GCELoss,
+    "truncated_gce": _truncated.TruncatedGCELoss,
+    "encouraging": _robust.EncouragingLoss,
+    "label_smoothing": _robust.LabelSmoothingLoss,
+    "sce": _robust.SCELoss,
+    "nce_rce": _robust.NCERCELoss,
+    "bootstrap": _robust.BootstrapLoss,
 }
 
 
@@ -47,17 +36,6 @@ def get_loss_class(name_or_class):
     >>> get_loss_class("gce").__name__
     'GCELoss'
     """
-    if isinstance(name_or_class, str):
-        try:
-            return LOSSES[name_or_class]
-        except KeyError:
-            raise ValueError(
-                f"loss must be one of {sorted(LOSSES)} or a torch.nn.Module "
-                f"subclass, got {name_or_class!r}."
-            ) from None
-    if isinstance(name_or_class, type) and issubclass(name_or_class, nn.Module):
-        return name_or_class
-    raise TypeError(
-        f"loss must be a str in {sorted(LOSSES)} or a torch.nn.Module subclass, "
-        f"got {name_or_class!r} of type {type(name_or_class).__name__}."
+    return module_class(
+        name_or_class, LOSSES, "loss", "a torch.nn.Module subclass", end="."
     )
