@@ -61,6 +61,10 @@ default=None
         string column names.""",
 }
 
+# The whole Attributes section, for the injectors with no attribute of their own.
+_SHARED_DOC["{attributes_section}"] = (
+    "Attributes\n    ----------\n    " + _SHARED_DOC["{attributes}"]
+)
 
 _fill_doc = Substitution(**{key.strip("{}"): text for key, text in _SHARED_DOC.items()})
 

@@ -49,9 +49,7 @@ class SymmetricNoise(BaseNoise):
 
     {random_state}
 
-    Attributes
-    ----------
-    {attributes}
+    {attributes_section}
 
     See Also
     --------
@@ -258,9 +256,7 @@ class TransitionMatrixNoise(BaseNoise):
 
     {random_state}
 
-    Attributes
-    ----------
-    {attributes}
+    {attributes_section}
 
     See Also
     --------
