@@ -31,9 +31,7 @@ class CrossEntropyLoss(_BaseLoss):
     GCELoss : Generalized cross entropy, robust to label noise.
     LabelSmoothingLoss : Cross entropy against smoothed targets.
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import CrossEntropyLoss
     >>> round(CrossEntropyLoss()(logits, target).item(), 4)
     0.2056
@@ -74,9 +72,7 @@ class MAELoss(_BaseLoss):
     .. [1] A. Ghosh, H. Kumar and P. S. Sastry, "Robust loss functions under label
        noise for deep neural networks", AAAI 2017.
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import MAELoss
     >>> round(MAELoss()(logits, target).item(), 4)
     0.3706
@@ -107,19 +103,17 @@ class GCELoss(_BaseLoss):
 
     {ref_gce}
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import GCELoss
     >>> round(GCELoss(q=0.7)(logits, target).item(), 4)
     0.1911
     """
 
-    hyperparameters = ("q",)
+    _bounds = {"q": (0.0, 1.0, True, False)}
 
     def __init__(self, q=0.7, reduction="mean"):
-        super().__init__(reduction=reduction)
-        self.q = _check_real(q, "q", 0.0, 1.0, low_open=True)
+        super().__init__(reduction)
+        self._set_checked(q=q)
 
     _elementwise = True
 
@@ -152,19 +146,17 @@ class EncouragingLoss(_BaseLoss):
        examples are underestimated in classification with deep neural networks",
        AAAI 2022.
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import EncouragingLoss
     >>> round(EncouragingLoss(LE=0.75)(logits, target).item(), 4)
     -1.4395
     """
 
-    hyperparameters = ("LE",)
+    _bounds = {"LE": (0.0, 1.0, False, False)}
 
     def __init__(self, LE=0.75, reduction="mean"):
-        super().__init__(reduction=reduction)
-        self.LE = _check_real(LE, "LE", 0.0, 1.0)
+        super().__init__(reduction)
+        self._set_checked(LE=LE)
 
     _elementwise = True
 
@@ -193,19 +185,17 @@ class LabelSmoothingLoss(_BaseLoss):
     .. [1] R. Müller, S. Kornblith and G. Hinton, "When does label smoothing
        help?", NeurIPS 2019.
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import LabelSmoothingLoss
     >>> round(LabelSmoothingLoss(smoothing=0.1)(logits, target).item(), 4)
     0.3639
     """
 
-    hyperparameters = ("smoothing",)
+    _bounds = {"smoothing": (0.0, 1.0, False, False)}
 
     def __init__(self, smoothing=0.1, reduction="mean"):
-        super().__init__(reduction=reduction)
-        self.smoothing = _check_real(smoothing, "smoothing", 0.0, 1.0)
+        super().__init__(reduction)
+        self._set_checked(smoothing=smoothing)
 
     def _class_losses(self, log_probs):
         a = float(self.smoothing)
@@ -231,9 +221,7 @@ class RCELoss(_BaseLoss):
 
     {ref_sce}
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import RCELoss
     >>> round(RCELoss()(logits, target).item(), 4)
     1.7067
@@ -259,9 +247,7 @@ class NCELoss(_BaseLoss):
 
     {ref_apl}
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import NCELoss
     >>> round(NCELoss()(logits, target).item(), 4)
     0.0385
@@ -274,13 +260,15 @@ class NCELoss(_BaseLoss):
 class _WeightedPairLoss(_BaseLoss):
     """``alpha * first + beta * second``; the parts are held as member modules."""
 
-    hyperparameters = ("alpha", "beta")
+    _bounds = {
+        "alpha": (0.0, math.inf, False, True),
+        "beta": (0.0, math.inf, False, True),
+    }
     _parts = ()  # ((attribute, class), (attribute, class))
 
     def __init__(self, alpha, beta, reduction):
-        super().__init__(reduction=reduction)
-        self.alpha = _check_real(alpha, "alpha", 0.0, math.inf, high_open=True)
-        self.beta = _check_real(beta, "beta", 0.0, math.inf, high_open=True)
+        super().__init__(reduction)
+        self._set_checked(alpha=alpha, beta=beta)
         if alpha == 0 and beta == 0:
             raise ValueError("alpha and beta must not both be 0, got 0 and 0.")
         for attribute, part in self._parts:
@@ -320,9 +308,7 @@ class SCELoss(_WeightedPairLoss):
 
     {ref_sce}
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import SCELoss
     >>> round(SCELoss(alpha=0.1, beta=1.0)(logits, target).item(), 4)
     1.7273
@@ -362,9 +348,7 @@ class NCERCELoss(_WeightedPairLoss):
 
     {ref_apl}
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import NCERCELoss
     >>> round(NCERCELoss(alpha=1.0, beta=1.0)(logits, target).item(), 4)
     1.7452
@@ -404,9 +388,7 @@ class BootstrapLoss(_BaseLoss):
        "Training deep neural networks on noisy labels with bootstrapping",
        ICLR 2015 workshop (arXiv:1412.6596).
 
-    Examples
-    --------
-    {setup}
+    {examples}
     >>> from sknoisy.losses import BootstrapLoss
     >>> round(BootstrapLoss(mode="soft")(logits, target).item(), 4)
     0.2239
