@@ -19,6 +19,12 @@ _DOC_PARTS = {
     "    >>> logits = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])\n"
     "    >>> target = torch.tensor([0, 2])",
 }
+# beta of the weighted pairs with reverse cross entropy, then the reduction
+_DOC_PARTS["beta_rce"] = (
+    "beta : float, default=1.0\n        Weight of the reverse cross entropy, ``>= 0`` "
+    "(0.1 on CIFAR-100); alpha\n        and beta must not both be 0.\n    "
+    + _DOC_PARTS["reduction"]
+)
 _DOC_PARTS["examples"] = "Examples\n    --------\n    " + _DOC_PARTS["setup"]
 _REF = "References\n    ----------\n    .. [1] "
 _DOC_PARTS.update(
@@ -32,7 +38,12 @@ _DOC_PARTS.update(
 )
 
 
-_fill_doc = Substitution(**_DOC_PARTS)
+def _fill_doc(obj):
+    """Fill the ``{part}`` placeholders; ``{examples}`` ends importing ``obj``."""
+    examples = (
+        f"{_DOC_PARTS['examples']}\n    >>> from sknoisy.losses import {obj.__name__}"
+    )
+    return Substitution(**{**_DOC_PARTS, "examples": examples})(obj)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -32,7 +32,6 @@ class CrossEntropyLoss(_BaseLoss):
     LabelSmoothingLoss : Cross entropy against smoothed targets.
 
     {examples}
-    >>> from sknoisy.losses import CrossEntropyLoss
     >>> round(CrossEntropyLoss()(logits, target).item(), 4)
     0.2056
     """
@@ -53,8 +52,18 @@ class CrossEntropyLoss(_BaseLoss):
         return super().forward(logits, target, weight=weight)
 
 
+class _ScaledMAELoss(_BaseLoss):
+    """``scale * (1 - p)``: MAE is ``2 (1 - p)``, RCE ``-A (1 - p)``."""
+
+    _elementwise = True
+    _scale = 1.0
+
+    def _class_losses(self, log_probs):
+        return self._scale * (1.0 - log_probs.exp())
+
+
 @_fill_doc
-class MAELoss(_BaseLoss):
+class MAELoss(_ScaledMAELoss):
     """Mean absolute error between softmax and one-hot target, ``2 - 2p``.
 
     Robust to symmetric label noise but slow to train.
@@ -73,15 +82,11 @@ class MAELoss(_BaseLoss):
        noise for deep neural networks", AAAI 2017.
 
     {examples}
-    >>> from sknoisy.losses import MAELoss
     >>> round(MAELoss()(logits, target).item(), 4)
     0.3706
     """
 
-    _elementwise = True
-
-    def _class_losses(self, log_probs):
-        return 2.0 - 2.0 * log_probs.exp()
+    _scale = 2.0
 
 
 @_fill_doc
@@ -104,7 +109,6 @@ class GCELoss(_BaseLoss):
     {ref_gce}
 
     {examples}
-    >>> from sknoisy.losses import GCELoss
     >>> round(GCELoss(q=0.7)(logits, target).item(), 4)
     0.1911
     """
@@ -147,7 +151,6 @@ class EncouragingLoss(_BaseLoss):
        AAAI 2022.
 
     {examples}
-    >>> from sknoisy.losses import EncouragingLoss
     >>> round(EncouragingLoss(LE=0.75)(logits, target).item(), 4)
     -1.4395
     """
@@ -186,7 +189,6 @@ class LabelSmoothingLoss(_BaseLoss):
        help?", NeurIPS 2019.
 
     {examples}
-    >>> from sknoisy.losses import LabelSmoothingLoss
     >>> round(LabelSmoothingLoss(smoothing=0.1)(logits, target).item(), 4)
     0.3639
     """
@@ -204,7 +206,7 @@ class LabelSmoothingLoss(_BaseLoss):
 
 
 @_fill_doc
-class RCELoss(_BaseLoss):
+class RCELoss(_ScaledMAELoss):
     """Reverse cross entropy ``-A * (1 - p)`` with ``A = log(1e-4)``.
 
     The one-hot target is clamped to ``1e-4`` inside the logarithm of
@@ -222,15 +224,11 @@ class RCELoss(_BaseLoss):
     {ref_sce}
 
     {examples}
-    >>> from sknoisy.losses import RCELoss
     >>> round(RCELoss()(logits, target).item(), 4)
     1.7067
     """
 
-    _elementwise = True
-
-    def _class_losses(self, log_probs):
-        return -_RCE_LOG_CLAMP * (1.0 - log_probs.exp())
+    _scale = -_RCE_LOG_CLAMP
 
 
 @_fill_doc
@@ -248,7 +246,6 @@ class NCELoss(_BaseLoss):
     {ref_apl}
 
     {examples}
-    >>> from sknoisy.losses import NCELoss
     >>> round(NCELoss()(logits, target).item(), 4)
     0.0385
     """
@@ -289,10 +286,7 @@ class SCELoss(_WeightedPairLoss):
     ----------
     alpha : float, default=0.1
         Weight of the cross entropy, ``>= 0`` (6.0 on CIFAR-100 in the paper).
-    beta : float, default=1.0
-        Weight of the reverse cross entropy, ``>= 0`` (0.1 on CIFAR-100); alpha
-        and beta must not both be 0.
-    {reduction}
+    {beta_rce}
 
     Attributes
     ----------
@@ -309,7 +303,6 @@ class SCELoss(_WeightedPairLoss):
     {ref_sce}
 
     {examples}
-    >>> from sknoisy.losses import SCELoss
     >>> round(SCELoss(alpha=0.1, beta=1.0)(logits, target).item(), 4)
     1.7273
     """
@@ -329,10 +322,7 @@ class NCERCELoss(_WeightedPairLoss):
     alpha : float, default=1.0
         Weight of the normalized cross entropy, ``>= 0`` (10 on CIFAR-100 in the
         paper).
-    beta : float, default=1.0
-        Weight of the reverse cross entropy, ``>= 0`` (0.1 on CIFAR-100); alpha
-        and beta must not both be 0.
-    {reduction}
+    {beta_rce}
 
     Attributes
     ----------
@@ -349,7 +339,6 @@ class NCERCELoss(_WeightedPairLoss):
     {ref_apl}
 
     {examples}
-    >>> from sknoisy.losses import NCERCELoss
     >>> round(NCERCELoss(alpha=1.0, beta=1.0)(logits, target).item(), 4)
     1.7452
     """
@@ -389,7 +378,6 @@ class BootstrapLoss(_BaseLoss):
        ICLR 2015 workshop (arXiv:1412.6596).
 
     {examples}
-    >>> from sknoisy.losses import BootstrapLoss
     >>> round(BootstrapLoss(mode="soft")(logits, target).item(), 4)
     0.2239
     >>> round(BootstrapLoss(mode="hard")(logits, target).item(), 4)
