@@ -216,6 +216,11 @@ class BaseNoise(BaseSampler):
         "random_state": ["random_state", np.random.Generator],
     }
 
+    def __init__(self, *, classes=None, random_state=None):
+        # The parameters every injector takes; subclasses set their own first.
+        self.classes = classes
+        self.random_state = random_state
+
     def fit(self, X, y):
         """Draw the noise and set the fitted attributes; returns ``self``.
 
