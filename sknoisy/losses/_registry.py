@@ -1,18 +1,28 @@
 """Loss classes by name."""
 
 from ..utils._modules import module_class
-from . import _robust, _truncated
+from ._robust import (
+    BootstrapLoss,
+    CrossEntropyLoss,
+    EncouragingLoss,
+    GCELoss,
+    LabelSmoothingLoss,
+    MAELoss,
+    NCERCELoss,
+    SCELoss,
+)
+from ._truncated import TruncatedGCELoss
 
 LOSSES = {
-    "ce": _robust.CrossEntropyLoss,
-    "mae": _robust.MAELoss,
-    "gce": _robust.GCELoss,
-    "truncated_gce": _truncated.TruncatedGCELoss,
-    "encouraging": _robust.EncouragingLoss,
-    "label_smoothing": _robust.LabelSmoothingLoss,
-    "sce": _robust.SCELoss,
-    "nce_rce": _robust.NCERCELoss,
-    "bootstrap": _robust.BootstrapLoss,
+    "ce": CrossEntropyLoss,
+    "mae": MAELoss,
+    "gce": GCELoss,
+    "truncated_gce": TruncatedGCELoss,
+    "encouraging": EncouragingLoss,
+    "label_smoothing": LabelSmoothingLoss,
+    "sce": SCELoss,
+    "nce_rce": NCERCELoss,
+    "bootstrap": BootstrapLoss,
 }
 
 

@@ -17,6 +17,19 @@ from ._base import (
     _reraise_out_of_range,
 )
 
+__all__ = [
+    "BootstrapLoss",
+    "CrossEntropyLoss",
+    "EncouragingLoss",
+    "GCELoss",
+    "LabelSmoothingLoss",
+    "MAELoss",
+    "NCELoss",
+    "NCERCELoss",
+    "RCELoss",
+    "SCELoss",
+]
+
 
 @_fill_doc
 class CrossEntropyLoss(_BaseLoss):
