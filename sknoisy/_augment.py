@@ -29,7 +29,22 @@ def _randint(high, size, generator, device):
     return out.to(device)
 
 
-class RandomCropFlip:
+class _BatchAugment:
+    """What the batch augmentations share: the repr and the batch check."""
+
+    _repr_names: tuple[str, ...] = ()  # constructor arguments shown by repr
+
+    def __repr__(self):
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._repr_names)
+        return f"{type(self).__name__}({args})"
+
+    @staticmethod
+    def _check_batch(X):
+        if not isinstance(X, torch.Tensor):
+            raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
+
+
+class RandomCropFlip(_BatchAugment):
     """Random translation (pad then crop) and horizontal flip of an image batch.
 
     The standard CIFAR augmentation (``RandomCrop(32, padding=4)`` followed by
@@ -80,6 +95,8 @@ class RandomCropFlip:
     True
     """
 
+    _repr_names = ("padding", "flip", "padding_mode", "fill")
+
     def __init__(self, padding=4, flip=True, padding_mode="constant", fill=0.0):
         if isinstance(padding, bool) or not isinstance(padding, numbers.Integral):
             raise TypeError(f"padding must be a non-negative int, got {padding!r}")
@@ -96,12 +113,6 @@ class RandomCropFlip:
         self.padding_mode = padding_mode
         self.fill = float(fill)
 
-    def __repr__(self):
-        return (
-            f"{type(self).__name__}(padding={self.padding}, flip={self.flip}, "
-            f"padding_mode={self.padding_mode!r}, fill={self.fill})"
-        )
-
     def _source_index(self, index, size):
         """Map padded coordinates (may be out of range) into ``[0, size)``."""
         if self.padding_mode == "reflect":
@@ -110,8 +121,7 @@ class RandomCropFlip:
         return index.clamp(0, size - 1)  # "edge"; "constant" masks afterwards
 
     def __call__(self, X, generator=None):
-        if not isinstance(X, torch.Tensor):
-            raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
+        self._check_batch(X)
         if X.dim() == 3:
             return self(X.unsqueeze(1), generator=generator).squeeze(1)
         if X.dim() != 4:
@@ -151,7 +161,7 @@ class RandomCropFlip:
         return out
 
 
-class BatchTransform:
+class BatchTransform(_BatchAugment):
     """Apply a torchvision transform (e.g. a ``transforms.v2.Compose``) to a batch.
 
     The documented alternative to :class:`RandomCropFlip` for augmentations that
@@ -189,21 +199,16 @@ class BatchTransform:
     (torch.Size([4, 3, 32, 32]), True)
     """
 
+    _repr_names = ("transform", "per_sample")
+
     def __init__(self, transform, per_sample=True):
         if not callable(transform):
             raise TypeError(f"transform must be callable, got {transform!r}")
         self.transform = transform
         self.per_sample = bool(per_sample)
 
-    def __repr__(self):
-        return (
-            f"{type(self).__name__}(transform={self.transform!r}, "
-            f"per_sample={self.per_sample})"
-        )
-
     def __call__(self, X, generator=None):
-        if not isinstance(X, torch.Tensor):
-            raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
+        self._check_batch(X)
         seed = _draw_seed(generator)
         devices = []
         if X.device.type == "cuda":
@@ -250,7 +255,7 @@ transform or callable
         raise ValueError(
             f"augment must be None or 'crop_flip' as a str, got {augment!r}"
         )
-    if isinstance(augment, (RandomCropFlip, BatchTransform)):
+    if isinstance(augment, _BatchAugment):
         return augment
     if type(augment).__module__.startswith("torchvision.transforms"):
         return BatchTransform(augment)

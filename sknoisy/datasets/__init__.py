@@ -7,21 +7,12 @@ where they are known. Nothing is downloaded.
 """
 
 from ._clothing1m import ImageListDataset, load_clothing1m
-from ._datasets import (
-    load_cifar10,
-    load_cifar100,
-    load_fashion_mnist,
-    load_mnist,
-    load_mnist1d,
-)
+from ._datasets import *  # noqa: F403 - the clean loaders, listed in its __all__
+from ._datasets import __all__ as _clean_loaders
 from ._real_noise import DataLayoutError, load_cifar10n, load_cifar100n
 
 __all__ = [
-    "load_mnist1d",
-    "load_cifar10",
-    "load_cifar100",
-    "load_mnist",
-    "load_fashion_mnist",
+    *_clean_loaders,
     "load_cifar10n",
     "load_cifar100n",
     "load_clothing1m",

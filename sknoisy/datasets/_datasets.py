@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
+from ..utils._docstring import Substitution
+
 __all__ = [
     "load_mnist1d",
     "load_cifar10",
@@ -27,6 +29,25 @@ __all__ = [
     "load_mnist",
     "load_fashion_mnist",
 ]
+
+
+def _normalize_doc(which="each"):
+    return (
+        "normalize : bool, default=False\n        ``False`` keeps pixel values in "
+        f"``[0, 1]``; ``True`` standardises {which}\n        channel with the "
+        "training split's mean and standard deviation"
+    )
+
+
+# Docstring parts of the loaders (the real-noise loaders use them too).
+_DOC_PARTS = {
+    "normalize": _normalize_doc(),
+    "returns": "Returns\n    -------\n    data : :class:`~sklearn.utils.Bunch`\n"
+    "        ``X_train`` float32 of shape",
+    "raises": "Raises\n    ------\n    FileNotFoundError\n        When a file is "
+    "missing; the message shows the expected layout.",
+}
+_fill_doc = Substitution(**_DOC_PARTS)
 
 
 # --------------------------------------------------------------------------------------
@@ -53,6 +74,7 @@ def _mnist1d_seed(random_state):
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
+@_fill_doc
 def load_mnist1d(
     n_samples=5000,
     *,
@@ -90,10 +112,7 @@ def load_mnist1d(
         ``mnist1d_n{n}_seed{seed}_test{test_size}[_shuffled].npz`` and read back on
         later calls; ``None`` caches nothing.
 
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``X_train`` float32 of shape (n_train, 40), ``y_train`` int64,
+    {returns} (n_train, 40), ``y_train`` int64,
         ``X_test``, ``y_test``, ``classes`` (``["0", ..., "9"]``) and ``DESCR``.
         The signals are standardised by the package (global mean 0, std 1).
 
@@ -296,6 +315,7 @@ def _read_cifar_labels(folder, ds, key):
     return np.asarray(labels, dtype=np.int64)
 
 
+@_fill_doc
 def load_cifar10(root, *, normalize=False):
     """Load CIFAR-10 from a local copy in torchvision's layout.
 
@@ -313,23 +333,15 @@ def load_cifar10(root, *, normalize=False):
             <root>/cifar-10-batches-py/test_batch
             <root>/cifar-10-batches-py/batches.meta
 
-    normalize : bool, default=False
-        ``False`` keeps pixel values in ``[0, 1]``; ``True`` standardises each
-        channel with the training split's mean and standard deviation (applied to
+    {normalize} (applied to
         both splits; returned as ``mean`` and ``std``).
 
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``X_train`` float32 of shape (50000, 3, 32, 32), ``y_train`` int64,
+    {returns} (50000, 3, 32, 32), ``y_train`` int64,
         ``X_test`` (10000, 3, 32, 32), ``y_test``, ``classes`` (``"airplane"``,
         ..., ``"truck"``), ``mean`` and ``std`` (per channel, ``None`` unless
         ``normalize``) and ``DESCR``.
 
-    Raises
-    ------
-    FileNotFoundError
-        When a file is missing; the message shows the expected layout.
+    {raises}
 
     See Also
     --------
@@ -349,6 +361,7 @@ def load_cifar10(root, *, normalize=False):
     )
 
 
+@_fill_doc
 def load_cifar100(root, *, label_type="fine", normalize=False):
     """Load CIFAR-100 from a local copy in torchvision's layout.
 
@@ -366,21 +379,13 @@ def load_cifar100(root, *, label_type="fine", normalize=False):
 
     label_type : {"fine", "coarse"}, default="fine"
         The 100 fine classes or the 20 coarse super-classes.
-    normalize : bool, default=False
-        ``False`` keeps pixel values in ``[0, 1]``; ``True`` standardises each
-        channel with the training split's mean and standard deviation.
+    {normalize}.
 
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``X_train`` float32 of shape (50000, 3, 32, 32), ``y_train`` int64,
+    {returns} (50000, 3, 32, 32), ``y_train`` int64,
         ``X_test``, ``y_test``, ``classes`` (100 or 20 names), ``mean``, ``std``
         and ``DESCR``.
 
-    Raises
-    ------
-    FileNotFoundError
-        When a file is missing; the message shows the expected layout.
+    {raises}
 
     See Also
     --------
@@ -456,21 +461,13 @@ _MNIST_DOC = """Load {title} from a local copy in torchvision's layout.
             <root>/{name}/raw/t10k-images-idx3-ubyte
             <root>/{name}/raw/t10k-labels-idx1-ubyte
 
-    normalize : bool, default=False
-        ``False`` keeps pixel values in ``[0, 1]``; ``True`` standardises the
-        channel with the training split's mean and standard deviation.
+    {normalize}.
 
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``X_train`` float32 of shape (60000, 1, 28, 28), ``y_train`` int64,
+    {returns} (60000, 1, 28, 28), ``y_train`` int64,
         ``X_test`` (10000, 1, 28, 28), ``y_test``, ``classes`` ({classes}),
         ``mean``, ``std`` (``None`` unless ``normalize``) and ``DESCR``.
 
-    Raises
-    ------
-    FileNotFoundError
-        When a file is missing; the message shows the expected layout.
+    {raises}
 
     See Also
     --------
@@ -492,13 +489,16 @@ def load_fashion_mnist(root, *, normalize=False):
     )
 
 
+_MNIST_PARTS = {**_DOC_PARTS, "normalize": _normalize_doc("the")}
 load_mnist.__doc__ = _MNIST_DOC.format(
+    **_MNIST_PARTS,
     title="MNIST",
     name="MNIST",
     classes='torchvision\'s ``"0 - zero"``, ..., ``"9 - nine"``',
     see_also="load_fashion_mnist",
 )
 load_fashion_mnist.__doc__ = _MNIST_DOC.format(
+    **_MNIST_PARTS,
     title="Fashion-MNIST",
     name="FashionMNIST",
     classes='``"T-shirt/top"``, ..., ``"Ankle boot"``',

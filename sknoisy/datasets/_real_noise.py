@@ -14,9 +14,23 @@ from pathlib import Path
 
 import numpy as np
 
-from ._datasets import _check_normalize, _check_root, load_cifar10, load_cifar100
+from ..utils._docstring import Substitution
+from ._datasets import (
+    _DOC_PARTS,
+    _check_normalize,
+    _check_root,
+    load_cifar10,
+    load_cifar100,
+)
 
 __all__ = ["load_cifar10n", "load_cifar100n"]
+
+_fill_doc = Substitution(
+    **_DOC_PARTS,
+    ref_cifar_n="References\n    ----------\n    .. [1] J. Wei, Z. Zhu, H. Cheng, "
+    'T. Liu, G. Niu and Y. Liu, "Learning with\n       Noisy Labels Revisited: A '
+    'Study Using Real-World Human Annotations",\n       ICLR 2022.',
+)
 
 CIFAR10N_FILE = "CIFAR-10_human.pt"
 CIFAR100N_FILE = "CIFAR-100_human.pt"
@@ -233,6 +247,7 @@ def _check_allow_pickle(allow_pickle):
     return bool(allow_pickle)
 
 
+@_fill_doc
 def load_cifar10n(
     root, *, noise="worse", label_file=None, normalize=False, allow_pickle=False
 ):
@@ -268,9 +283,7 @@ def load_cifar10n(
         are accepted too.
     label_file : str or path-like, default=None
         The label file, if not ``<root>/CIFAR-10_human.pt``.
-    normalize : bool, default=False
-        ``False`` keeps pixel values in ``[0, 1]``; ``True`` standardises each
-        channel with the training split's mean and standard deviation.
+    {normalize}.
     allow_pickle : bool, default=False
         The label file is read with ``torch.load(weights_only=True)``, with
         numpy's array, dtype and array-rebuilding names allowed
@@ -280,10 +293,7 @@ def load_cifar10n(
         object and can run arbitrary code: only for a file from a trusted
         source that the safe reader refuses.
 
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``X_train`` float32 of shape (50000, 3, 32, 32), ``y_train`` int64 (the
+    {returns} (50000, 3, 32, 32), ``y_train`` int64 (the
         chosen noisy labels), ``y_train_clean`` (``clean_label``), ``X_test``,
         ``y_test`` (clean), ``classes``, ``mean``, ``std``, ``noise`` (the
         noise name), ``noise_key`` (the key read), ``noise_rate`` (realized
@@ -305,11 +315,7 @@ def load_cifar10n(
     --------
     load_cifar100n, load_cifar10
 
-    References
-    ----------
-    .. [1] J. Wei, Z. Zhu, H. Cheng, T. Liu, G. Niu and Y. Liu, "Learning with
-       Noisy Labels Revisited: A Study Using Real-World Human Annotations",
-       ICLR 2022.
+    {ref_cifar_n}
     """
     noise = _check_noise(noise, CIFAR10N_NOISE, "load_cifar10n")
     normalize = _check_normalize(normalize)
@@ -331,6 +337,7 @@ def load_cifar10n(
     return data
 
 
+@_fill_doc
 def load_cifar100n(
     root,
     *,
@@ -370,18 +377,13 @@ def load_cifar100n(
         super-classes (``clean_coarse_label``, ``noisy_coarse_label``).
     label_file : str or path-like, default=None
         The label file, if not ``<root>/CIFAR-100_human.pt``.
-    normalize : bool, default=False
-        ``False`` keeps pixel values in ``[0, 1]``; ``True`` standardises each
-        channel with the training split's mean and standard deviation.
+    {normalize}.
     allow_pickle : bool, default=False
         As in :func:`load_cifar10n`: ``False`` reads only tensors and plain
         numpy arrays (``torch.load(weights_only=True)``); ``True`` unpickles
         anything and can run arbitrary code.
 
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``X_train`` float32 of shape (50000, 3, 32, 32), ``y_train`` int64 (the
+    {returns} (50000, 3, 32, 32), ``y_train`` int64 (the
         noisy labels), ``y_train_clean``, ``X_test``, ``y_test`` (clean),
         ``classes`` (100 or 20 names), ``mean``, ``std``, ``noise``,
         ``noise_key``, ``noise_rate`` (realized fraction of
@@ -401,11 +403,7 @@ def load_cifar100n(
     --------
     load_cifar10n, load_cifar100
 
-    References
-    ----------
-    .. [1] J. Wei, Z. Zhu, H. Cheng, T. Liu, G. Niu and Y. Liu, "Learning with
-       Noisy Labels Revisited: A Study Using Real-World Human Annotations",
-       ICLR 2022.
+    {ref_cifar_n}
     """
     noise = _check_noise(noise, CIFAR100N_NOISE, "load_cifar100n")
     if label_type not in ("fine", "coarse"):

@@ -23,32 +23,13 @@ Everything is computed from ``log_softmax`` (``p = exp(log p)``) in the dtype of
 """
 
 from ._registry import LOSSES, get_loss_class
-from ._robust import (
-    BootstrapLoss,
-    CrossEntropyLoss,
-    EncouragingLoss,
-    GCELoss,
-    LabelSmoothingLoss,
-    MAELoss,
-    NCELoss,
-    NCERCELoss,
-    RCELoss,
-    SCELoss,
-)
+from ._robust import *  # noqa: F403 - the losses listed in its __all__
+from ._robust import __all__ as _robust_losses
 from ._truncated import TruncatedGCELoss
 
 __all__ = [
     "LOSSES",
-    "BootstrapLoss",
-    "CrossEntropyLoss",
-    "EncouragingLoss",
-    "GCELoss",
-    "LabelSmoothingLoss",
-    "MAELoss",
-    "NCELoss",
-    "NCERCELoss",
-    "RCELoss",
-    "SCELoss",
+    *_robust_losses,
     "TruncatedGCELoss",
     "get_loss_class",
 ]

@@ -19,6 +19,13 @@ _DOC_PARTS = {
     "    >>> logits = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 3.0]])\n"
     "    >>> target = torch.tensor([0, 2])",
 }
+# beta of the weighted pairs with reverse cross entropy, then the reduction
+_DOC_PARTS["beta_rce"] = (
+    "beta : float, default=1.0\n        Weight of the reverse cross entropy, ``>= 0`` "
+    "(0.1 on CIFAR-100); alpha\n        and beta must not both be 0.\n    "
+    + _DOC_PARTS["reduction"]
+)
+_DOC_PARTS["examples"] = "Examples\n    --------\n    " + _DOC_PARTS["setup"]
 _REF = "References\n    ----------\n    .. [1] "
 _DOC_PARTS.update(
     ref_gce=_REF + 'Z. Zhang and M. R. Sabuncu, "Generalized cross entropy loss for '
@@ -31,7 +38,12 @@ _DOC_PARTS.update(
 )
 
 
-_fill_doc = Substitution(**_DOC_PARTS)
+def _fill_doc(obj):
+    """Fill the ``{part}`` placeholders; ``{examples}`` ends importing ``obj``."""
+    examples = (
+        f"{_DOC_PARTS['examples']}\n    >>> from sknoisy.losses import {obj.__name__}"
+    )
+    return Substitution(**{**_DOC_PARTS, "examples": examples})(obj)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -126,9 +138,18 @@ class _BaseLoss(nn.Module):
     """
 
     hyperparameters: tuple[str, ...] = ()
+    #: Real hyperparameters checked by ``_set_checked``: name -> ``(low, high, low_open,
+    #: high_open)`` of :func:`_check_real`; a class setting it gets its names as
+    #: ``hyperparameters``.
+    _bounds: dict[str, tuple] = {}
     #: ``_class_losses`` acts elementwise on log-probabilities (column j depends
     #: on log p_j only), which allows the fused hard-target path.
     _elementwise = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "_bounds" in vars(cls):
+            cls.hyperparameters = tuple(cls._bounds)
 
     def __init__(self, reduction="mean"):
         super().__init__()
@@ -137,6 +158,11 @@ class _BaseLoss(nn.Module):
                 f"reduction must be one of {list(_REDUCTIONS)}, got {reduction!r}."
             )
         self.reduction = reduction
+
+    def _set_checked(self, **values):
+        """Set real hyperparameters, each checked against its ``_bounds``."""
+        for name, value in values.items():
+            setattr(self, name, _check_real(value, name, *self._bounds[name]))
 
     def _class_losses(self, log_probs):  # pragma: no cover - abstract
         raise NotImplementedError

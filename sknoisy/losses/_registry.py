@@ -1,7 +1,6 @@
 """Loss classes by name."""
 
-from torch import nn
-
+from ..utils._modules import module_class
 from ._robust import (
     BootstrapLoss,
     CrossEntropyLoss,
@@ -47,17 +46,6 @@ def get_loss_class(name_or_class):
     >>> get_loss_class("gce").__name__
     'GCELoss'
     """
-    if isinstance(name_or_class, str):
-        try:
-            return LOSSES[name_or_class]
-        except KeyError:
-            raise ValueError(
-                f"loss must be one of {sorted(LOSSES)} or a torch.nn.Module "
-                f"subclass, got {name_or_class!r}."
-            ) from None
-    if isinstance(name_or_class, type) and issubclass(name_or_class, nn.Module):
-        return name_or_class
-    raise TypeError(
-        f"loss must be a str in {sorted(LOSSES)} or a torch.nn.Module subclass, "
-        f"got {name_or_class!r} of type {type(name_or_class).__name__}."
+    return module_class(
+        name_or_class, LOSSES, "loss", "a torch.nn.Module subclass", end="."
     )

@@ -17,6 +17,19 @@ from ._base import (
     _reraise_out_of_range,
 )
 
+__all__ = [
+    "BootstrapLoss",
+    "CrossEntropyLoss",
+    "EncouragingLoss",
+    "GCELoss",
+    "LabelSmoothingLoss",
+    "MAELoss",
+    "NCELoss",
+    "NCERCELoss",
+    "RCELoss",
+    "SCELoss",
+]
+
 
 @_fill_doc
 class CrossEntropyLoss(_BaseLoss):
@@ -31,10 +44,7 @@ class CrossEntropyLoss(_BaseLoss):
     GCELoss : Generalized cross entropy, robust to label noise.
     LabelSmoothingLoss : Cross entropy against smoothed targets.
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import CrossEntropyLoss
+    {examples}
     >>> round(CrossEntropyLoss()(logits, target).item(), 4)
     0.2056
     """
@@ -55,8 +65,18 @@ class CrossEntropyLoss(_BaseLoss):
         return super().forward(logits, target, weight=weight)
 
 
+class _ScaledMAELoss(_BaseLoss):
+    """``scale * (1 - p)``: MAE is ``2 (1 - p)``, RCE ``-A (1 - p)``."""
+
+    _elementwise = True
+    _scale = 1.0
+
+    def _class_losses(self, log_probs):
+        return self._scale * (1.0 - log_probs.exp())
+
+
 @_fill_doc
-class MAELoss(_BaseLoss):
+class MAELoss(_ScaledMAELoss):
     """Mean absolute error between softmax and one-hot target, ``2 - 2p``.
 
     Robust to symmetric label noise but slow to train.
@@ -74,18 +94,12 @@ class MAELoss(_BaseLoss):
     .. [1] A. Ghosh, H. Kumar and P. S. Sastry, "Robust loss functions under label
        noise for deep neural networks", AAAI 2017.
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import MAELoss
+    {examples}
     >>> round(MAELoss()(logits, target).item(), 4)
     0.3706
     """
 
-    _elementwise = True
-
-    def _class_losses(self, log_probs):
-        return 2.0 - 2.0 * log_probs.exp()
+    _scale = 2.0
 
 
 @_fill_doc
@@ -107,19 +121,16 @@ class GCELoss(_BaseLoss):
 
     {ref_gce}
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import GCELoss
+    {examples}
     >>> round(GCELoss(q=0.7)(logits, target).item(), 4)
     0.1911
     """
 
-    hyperparameters = ("q",)
+    _bounds = {"q": (0.0, 1.0, True, False)}
 
     def __init__(self, q=0.7, reduction="mean"):
-        super().__init__(reduction=reduction)
-        self.q = _check_real(q, "q", 0.0, 1.0, low_open=True)
+        super().__init__(reduction)
+        self._set_checked(q=q)
 
     _elementwise = True
 
@@ -152,19 +163,16 @@ class EncouragingLoss(_BaseLoss):
        examples are underestimated in classification with deep neural networks",
        AAAI 2022.
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import EncouragingLoss
+    {examples}
     >>> round(EncouragingLoss(LE=0.75)(logits, target).item(), 4)
     -1.4395
     """
 
-    hyperparameters = ("LE",)
+    _bounds = {"LE": (0.0, 1.0, False, False)}
 
     def __init__(self, LE=0.75, reduction="mean"):
-        super().__init__(reduction=reduction)
-        self.LE = _check_real(LE, "LE", 0.0, 1.0)
+        super().__init__(reduction)
+        self._set_checked(LE=LE)
 
     _elementwise = True
 
@@ -193,19 +201,16 @@ class LabelSmoothingLoss(_BaseLoss):
     .. [1] R. Müller, S. Kornblith and G. Hinton, "When does label smoothing
        help?", NeurIPS 2019.
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import LabelSmoothingLoss
+    {examples}
     >>> round(LabelSmoothingLoss(smoothing=0.1)(logits, target).item(), 4)
     0.3639
     """
 
-    hyperparameters = ("smoothing",)
+    _bounds = {"smoothing": (0.0, 1.0, False, False)}
 
     def __init__(self, smoothing=0.1, reduction="mean"):
-        super().__init__(reduction=reduction)
-        self.smoothing = _check_real(smoothing, "smoothing", 0.0, 1.0)
+        super().__init__(reduction)
+        self._set_checked(smoothing=smoothing)
 
     def _class_losses(self, log_probs):
         a = float(self.smoothing)
@@ -214,7 +219,7 @@ class LabelSmoothingLoss(_BaseLoss):
 
 
 @_fill_doc
-class RCELoss(_BaseLoss):
+class RCELoss(_ScaledMAELoss):
     """Reverse cross entropy ``-A * (1 - p)`` with ``A = log(1e-4)``.
 
     The one-hot target is clamped to ``1e-4`` inside the logarithm of
@@ -231,18 +236,12 @@ class RCELoss(_BaseLoss):
 
     {ref_sce}
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import RCELoss
+    {examples}
     >>> round(RCELoss()(logits, target).item(), 4)
     1.7067
     """
 
-    _elementwise = True
-
-    def _class_losses(self, log_probs):
-        return -_RCE_LOG_CLAMP * (1.0 - log_probs.exp())
+    _scale = -_RCE_LOG_CLAMP
 
 
 @_fill_doc
@@ -259,10 +258,7 @@ class NCELoss(_BaseLoss):
 
     {ref_apl}
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import NCELoss
+    {examples}
     >>> round(NCELoss()(logits, target).item(), 4)
     0.0385
     """
@@ -274,13 +270,15 @@ class NCELoss(_BaseLoss):
 class _WeightedPairLoss(_BaseLoss):
     """``alpha * first + beta * second``; the parts are held as member modules."""
 
-    hyperparameters = ("alpha", "beta")
+    _bounds = {
+        "alpha": (0.0, math.inf, False, True),
+        "beta": (0.0, math.inf, False, True),
+    }
     _parts = ()  # ((attribute, class), (attribute, class))
 
     def __init__(self, alpha, beta, reduction):
-        super().__init__(reduction=reduction)
-        self.alpha = _check_real(alpha, "alpha", 0.0, math.inf, high_open=True)
-        self.beta = _check_real(beta, "beta", 0.0, math.inf, high_open=True)
+        super().__init__(reduction)
+        self._set_checked(alpha=alpha, beta=beta)
         if alpha == 0 and beta == 0:
             raise ValueError("alpha and beta must not both be 0, got 0 and 0.")
         for attribute, part in self._parts:
@@ -301,10 +299,7 @@ class SCELoss(_WeightedPairLoss):
     ----------
     alpha : float, default=0.1
         Weight of the cross entropy, ``>= 0`` (6.0 on CIFAR-100 in the paper).
-    beta : float, default=1.0
-        Weight of the reverse cross entropy, ``>= 0`` (0.1 on CIFAR-100); alpha
-        and beta must not both be 0.
-    {reduction}
+    {beta_rce}
 
     Attributes
     ----------
@@ -320,10 +315,7 @@ class SCELoss(_WeightedPairLoss):
 
     {ref_sce}
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import SCELoss
+    {examples}
     >>> round(SCELoss(alpha=0.1, beta=1.0)(logits, target).item(), 4)
     1.7273
     """
@@ -343,10 +335,7 @@ class NCERCELoss(_WeightedPairLoss):
     alpha : float, default=1.0
         Weight of the normalized cross entropy, ``>= 0`` (10 on CIFAR-100 in the
         paper).
-    beta : float, default=1.0
-        Weight of the reverse cross entropy, ``>= 0`` (0.1 on CIFAR-100); alpha
-        and beta must not both be 0.
-    {reduction}
+    {beta_rce}
 
     Attributes
     ----------
@@ -362,10 +351,7 @@ class NCERCELoss(_WeightedPairLoss):
 
     {ref_apl}
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import NCERCELoss
+    {examples}
     >>> round(NCERCELoss(alpha=1.0, beta=1.0)(logits, target).item(), 4)
     1.7452
     """
@@ -404,10 +390,7 @@ class BootstrapLoss(_BaseLoss):
        "Training deep neural networks on noisy labels with bootstrapping",
        ICLR 2015 workshop (arXiv:1412.6596).
 
-    Examples
-    --------
-    {setup}
-    >>> from sknoisy.losses import BootstrapLoss
+    {examples}
     >>> round(BootstrapLoss(mode="soft")(logits, target).item(), 4)
     0.2239
     >>> round(BootstrapLoss(mode="hard")(logits, target).item(), 4)

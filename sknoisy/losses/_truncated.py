@@ -6,7 +6,6 @@ from torch.nn import functional as F
 from ._base import (
     _BaseLoss,
     _check_inputs,
-    _check_real,
     _fill_doc,
     _gce,
     _target_expectation,
@@ -56,12 +55,11 @@ class TruncatedGCELoss(_BaseLoss):
     -0.1945
     """
 
-    hyperparameters = ("q", "k")
+    _bounds = {"q": (0.0, 1.0, True, False), "k": (0.0, 1.0, True, True)}
 
     def __init__(self, q=0.7, k=0.5, reduction="mean"):
-        super().__init__(reduction=reduction)
-        self.q = _check_real(q, "q", 0.0, 1.0, low_open=True)
-        self.k = _check_real(k, "k", 0.0, 1.0, low_open=True, high_open=True)
+        super().__init__(reduction)
+        self._set_checked(q=q, k=k)
 
     _elementwise = True
 

@@ -33,7 +33,15 @@ _PARAMS = {
         Number of equal-width confidence bins on [0, 1]; bin ``b`` holds the
         confidences in ``(b / n_bins, (b + 1) / n_bins]`` (the first bin also
         holds 0).""",
+    "ref_guo": """References
+    ----------
+    .. [1] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration of
+       modern neural networks", ICML 2017.""",
 }
+# The parameters of every binned (top-label confidence) metric, in order.
+_PARAMS["binned_params"] = "\n    ".join(
+    _PARAMS[name] for name in ("y_true", "y_proba", "n_bins", "labels")
+)
 
 
 def _check_n_bins(n_bins):
@@ -157,10 +165,7 @@ def reliability_curve(y_true, y_proba, *, n_bins=15, labels=None):
 
     Parameters
     ----------
-    {y_true}
-    {y_proba}
-    {n_bins}
-    {labels}
+    {binned_params}
 
     Returns
     -------
@@ -177,10 +182,7 @@ def reliability_curve(y_true, y_proba, *, n_bins=15, labels=None):
     expected_calibration_error : The count-weighted gap of this curve.
     plot_reliability_diagram : Draw the curve.
 
-    References
-    ----------
-    .. [1] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration of
-       modern neural networks", ICML 2017.
+    {ref_guo}
 
     Examples
     --------
@@ -223,10 +225,7 @@ def expected_calibration_error(y_true, y_proba, *, n_bins=15, labels=None):
 
     Parameters
     ----------
-    {y_true}
-    {y_proba}
-    {n_bins}
-    {labels}
+    {binned_params}
 
     Returns
     -------
@@ -238,10 +237,7 @@ def expected_calibration_error(y_true, y_proba, *, n_bins=15, labels=None):
     reliability_curve : The per-bin values.
     negative_log_likelihood, brier_score : Proper scoring rules.
 
-    References
-    ----------
-    .. [1] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration of
-       modern neural networks", ICML 2017.
+    {ref_guo}
     .. [2] R. Müller, S. Kornblith and G. Hinton, "When does label smoothing
        help?", NeurIPS 2019.
 

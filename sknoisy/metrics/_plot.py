@@ -29,10 +29,7 @@ def plot_reliability_diagram(
 
     Parameters
     ----------
-    {y_true}
-    {y_proba}
-    {n_bins}
-    {labels}
+    {binned_params}
     ax : matplotlib.axes.Axes, default=None
         Where to draw; ``None`` makes a new figure (without pyplot, so no
         backend is selected or changed).
@@ -49,10 +46,7 @@ def plot_reliability_diagram(
     reliability_curve : The values drawn.
     expected_calibration_error : The count-weighted gap to the diagonal.
 
-    References
-    ----------
-    .. [1] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On calibration of
-       modern neural networks", ICML 2017.
+    {ref_guo}
 
     Examples
     --------

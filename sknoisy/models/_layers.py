@@ -6,6 +6,15 @@ import numbers
 
 from torch import nn
 
+from ..utils._modules import module_class
+
+# Docstring entries of the parameters every image network takes first.
+_IMAGE_NET_PARAMS = """in_channels : int, default=3
+        Number of input channels (``(B, H, W)`` inputs are read as one channel
+        when ``in_channels == 1``).
+    n_classes : int, default=10
+        Number of output logits."""
+
 _ACTIVATIONS = {
     "relu": nn.ReLU,
     "tanh": nn.Tanh,
@@ -46,19 +55,7 @@ def _check_dropout(dropout):
 
 
 def _make_activation(activation):
-    if isinstance(activation, str):
-        try:
-            return _ACTIVATIONS[activation]()
-        except KeyError:
-            raise ValueError(
-                f"activation must be one of {sorted(_ACTIVATIONS)} or an nn.Module "
-                f"class, got {activation!r}"
-            ) from None
-    if isinstance(activation, type) and issubclass(activation, nn.Module):
-        return activation()
-    raise TypeError(
-        f"activation must be a str or an nn.Module class, got {activation!r}"
-    )
+    return module_class(activation, _ACTIVATIONS, "activation", "an nn.Module class")()
 
 
 def _as_images(x, in_channels):

@@ -10,7 +10,9 @@ import math
 
 from torch import nn
 
+from ..utils._docstring import Substitution
 from ._layers import (
+    _IMAGE_NET_PARAMS,
     _as_images,
     _check_positive_int,
     _check_sizes,
@@ -46,6 +48,7 @@ class _PreActBlock(nn.Module):
         return out + shortcut
 
 
+@Substitution(image_params=_IMAGE_NET_PARAMS)
 class PreActResNet(nn.Module):
     """Pre-activation ResNet for small images (He et al., 2016), CIFAR layout.
 
@@ -58,11 +61,7 @@ class PreActResNet(nn.Module):
 
     Parameters
     ----------
-    in_channels : int, default=3
-        Number of input channels (``(B, H, W)`` inputs are read as one channel
-        when ``in_channels == 1``).
-    n_classes : int, default=10
-        Number of output logits.
+    {image_params}
     depth : int, default=32
         Number of weighted layers, ``6 * n + 2`` for ``n`` blocks per stage
         (20, 32, 44, 56, 110, ...).

@@ -10,7 +10,7 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock
 from torchvision.models.resnet import ResNet as _TVResNet
 
-from ._layers import _as_images, _check_positive_int
+from ._layers import _IMAGE_NET_PARAMS, _as_images, _check_positive_int
 
 
 class _CifarResNet(_TVResNet):
@@ -49,11 +49,7 @@ _RESNET_DOC = """{name} (torchvision :class:`~torchvision.models.ResNet` with
 
     Parameters
     ----------
-    in_channels : int, default=3
-        Number of input channels (``(B, H, W)`` inputs are read as one channel
-        when ``in_channels == 1``).
-    n_classes : int, default=10
-        Number of output logits.
+    {image_params}
     cifar_stem : bool, default=True
         Use the CIFAR stem; ``False`` keeps torchvision's ImageNet stem (7x7
         stride-2 convolution and max-pool) for larger images.
@@ -80,10 +76,14 @@ _RESNET_DOC = """{name} (torchvision :class:`~torchvision.models.ResNet` with
 
 
 class ResNet18(_CifarResNet):
-    __doc__ = _RESNET_DOC.format(name="ResNet18", layers="(2, 2, 2, 2)")
+    __doc__ = _RESNET_DOC.format(
+        name="ResNet18", layers="(2, 2, 2, 2)", image_params=_IMAGE_NET_PARAMS
+    )
     _layers = (2, 2, 2, 2)
 
 
 class ResNet34(_CifarResNet):
-    __doc__ = _RESNET_DOC.format(name="ResNet34", layers="(3, 4, 6, 3)")
+    __doc__ = _RESNET_DOC.format(
+        name="ResNet34", layers="(3, 4, 6, 3)", image_params=_IMAGE_NET_PARAMS
+    )
     _layers = (3, 4, 6, 3)

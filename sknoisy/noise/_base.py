@@ -61,6 +61,10 @@ default=None
         string column names.""",
 }
 
+# The whole Attributes section, for the injectors with no attribute of their own.
+_SHARED_DOC["{attributes_section}"] = (
+    "Attributes\n    ----------\n    " + _SHARED_DOC["{attributes}"]
+)
 
 _fill_doc = Substitution(**{key.strip("{}"): text for key, text in _SHARED_DOC.items()})
 
@@ -211,6 +215,11 @@ class BaseNoise(BaseSampler):
         "classes": ["array-like", None],
         "random_state": ["random_state", np.random.Generator],
     }
+
+    def __init__(self, *, classes=None, random_state=None):
+        # The parameters every injector takes; subclasses set their own first.
+        self.classes = classes
+        self.random_state = random_state
 
     def fit(self, X, y):
         """Draw the noise and set the fitted attributes; returns ``self``.

@@ -49,9 +49,7 @@ class SymmetricNoise(BaseNoise):
 
     {random_state}
 
-    Attributes
-    ----------
-    {attributes}
+    {attributes_section}
 
     See Also
     --------
@@ -90,8 +88,7 @@ class SymmetricNoise(BaseNoise):
         self.rate = rate
         self.flip_to = flip_to
         self.exact = exact
-        self.classes = classes
-        self.random_state = random_state
+        super().__init__(classes=classes, random_state=random_state)
 
     def _fit_resample(self, X, y, rng):
         c = len(self.classes_)
@@ -195,8 +192,7 @@ class AsymmetricNoise(BaseNoise):
         self.rate = rate
         self.mapping = mapping
         self.exact = exact
-        self.classes = classes
-        self.random_state = random_state
+        super().__init__(classes=classes, random_state=random_state)
 
     def _default_classes(self, y):
         if isinstance(self.mapping, str):
@@ -258,9 +254,7 @@ class TransitionMatrixNoise(BaseNoise):
 
     {random_state}
 
-    Attributes
-    ----------
-    {attributes}
+    {attributes_section}
 
     See Also
     --------
@@ -292,8 +286,7 @@ class TransitionMatrixNoise(BaseNoise):
     def __init__(self, matrix=None, *, exact=False, classes=None, random_state=None):
         self.matrix = matrix
         self.exact = exact
-        self.classes = classes
-        self.random_state = random_state
+        super().__init__(classes=classes, random_state=random_state)
 
     def _fit_resample(self, X, y, rng):
         c = len(self.classes_)

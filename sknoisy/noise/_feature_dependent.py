@@ -126,8 +126,7 @@ class PseudoLabelNoise(BaseNoise):
         self.feature_extractor = feature_extractor
         self.clusterer = clusterer
         self.exact = exact
-        self.classes = classes
-        self.random_state = random_state
+        super().__init__(classes=classes, random_state=random_state)
 
     def _check_X(self, X):
         if self.feature_extractor is None:
@@ -258,8 +257,7 @@ class InstanceDependentNoise(BaseNoise):
     def __init__(self, rate=0.2, *, std=0.1, classes=None, random_state=None):
         self.rate = rate
         self.std = std
-        self.classes = classes
-        self.random_state = random_state
+        super().__init__(classes=classes, random_state=random_state)
 
     def _fit_resample(self, X, y, rng):
         c, (n, d) = len(self.classes_), X.shape
