@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader
 
 from .losses import LOSSES
 from .utils._data import INDEX_KEY, X_KEY
+from .utils._dropin import check_fit_params, routing_method
 from .utils._torch import local_torch_rng, torch_seed
 
 __all__ = ["NoisyLabelClassifier"]
@@ -481,12 +482,15 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         self : NoisyLabelClassifier
             The fitted estimator.
         """
+        self.check_training_readiness()
+        check_fit_params(self, "fit", fit_params)
         self._check_params()
         source = (X, y)
         X, y_enc = self._validate_fit_data(X, y, reset=True)
         with local_torch_rng(torch_seed(self.random_state), self.device):
             if not self.warm_start or not self.initialized_:
                 self.initialize()
+            fit_params = {**fit_params, **routing_method("fit")}
             self._train(X, y_enc, source, sample_weight, reset=True, **fit_params)
         return self
 
@@ -511,6 +515,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         self : NoisyLabelClassifier
             The fitted estimator.
         """
+        self.check_training_readiness()
+        check_fit_params(self, "partial_fit", fit_params)
         self._check_params()
         fitted = hasattr(self, "classes_inferred_") or getattr(self, "_raw_y", False)
         first = not self.initialized_ or not fitted

@@ -48,7 +48,7 @@ class _SkorchMixin:
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True  # CSR, densified per batch
         tags.non_deterministic = False
         return tags
 

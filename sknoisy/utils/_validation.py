@@ -30,19 +30,20 @@ from ._data import (
     is_indexed,
     is_mapped,
 )
+from ._dropin import labels_of_items, split_datasets
 from ._inputs import (
     NUMERIC_DTYPES,
     ItemDataset,
     ItemSource,
     check_dtype,
     check_float32_range,
-    dataset_labels,
     is_dict_input,
     is_map_dataset,
     is_own_dataset,
     validate_dataset,
     validate_dict,
 )
+from ._sparse import ACCEPT_SPARSE, is_sparse
 
 
 def _signature_names(obj):
@@ -91,6 +92,7 @@ class _InputMixin:
             X,
             reset=reset,
             dtype=NUMERIC_DTYPES,
+            accept_sparse=ACCEPT_SPARSE,
             allow_nd=True,
             ensure_min_samples=1,
             ensure_all_finite=not mapped,  # a memmap is checked batch by batch
@@ -117,7 +119,7 @@ class _InputMixin:
             X, x0 = validate_dataset(X, need_pair=y is None)
             n_X = len(X)
             if y is None:
-                y = dataset_labels(X.dataset)
+                y = labels_of_items(X)
         elif y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target "
@@ -184,6 +186,7 @@ class _InputMixin:
             y,
             reset=reset,
             dtype=NUMERIC_DTYPES,
+            accept_sparse=ACCEPT_SPARSE,
             allow_nd=True,
             ensure_min_samples=2 if reset else 1,
             ensure_all_finite=not mapped,  # a memmap is checked batch by batch
@@ -369,11 +372,16 @@ class _InputMixin:
             kwargs["device"] = self.device
         return iterator(dataset, **kwargs)
 
+    def get_split_datasets(self, X, y=None, **fit_params):
+        return split_datasets(self, X, y, **fit_params)
+
     def get_dataset(self, X, y=None):
         data = X[X_KEY] if is_indexed(X) else X
         if isinstance(data, ItemSource):
             return ItemDataset(data, y)
-        if not (isinstance(data, np.ndarray) or _is_array_dict(data)):
+        if not (
+            isinstance(data, np.ndarray) or is_sparse(data) or _is_array_dict(data)
+        ):
             return super().get_dataset(X, y)
         if getattr(self, "_raw_y", False):
             # skorch's raw targets (sequences...): skorch's Dataset, as in skorch.
