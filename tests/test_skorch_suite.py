@@ -2,23 +2,28 @@
 
 sknoisy promises that a skorch user can swap ``NeuralNetClassifier`` for
 ``NoisyLabelClassifier`` and keep what skorch offers. This module runs the
-tests skorch installs with itself (``skorch/tests/test_net.py``, class
-``TestNeuralNet``, and ``skorch/tests/test_classifier.py``, class
-``TestNeuralNet``) with their ``net_cls`` fixture returning
-:class:`SkorchDefaultsClassifier`: ``NoisyLabelClassifier`` with skorch's
+tests skorch installs with itself, ``skorch/tests/test_net.py`` and
+``skorch/tests/test_classifier.py``, whole: every test class of theirs that
+builds a ``NeuralNetClassifier`` (found by :func:`skorch_test_classes`: a
+``net_cls`` fixture returning it, or an import of it from ``skorch`` in the
+class) is subclassed here with ``net_cls`` returning
+:class:`SkorchDefaultsClassifier`, and with ``skorch.NeuralNetClassifier``
+redirected to it during each test: ``NoisyLabelClassifier`` with skorch's
 defaults (``NLLLoss`` on the softmax module of the tests, SGD, lr 0.01, 10
-epochs, batch 128, ``ValidSplit(5)``, verbose). Nothing of skorch is copied:
-the test classes are imported and subclassed, and skorch's fixtures are
-imported from its ``conftest``.
+epochs, batch 128, ``ValidSplit(5)``, verbose). The classes and tests that
+build another skorch class are listed in ``NOT_REDIRECTED``. Nothing of
+skorch is copied: the test classes are imported and subclassed, and skorch's
+fixtures are imported from its ``conftest``.
 
-Every skorch test that does not pass is listed below with its reason, in one
-of three groups, and marked as a strict expected failure (or skipped when it
-cannot run on any machine), so a test that starts passing, or a new failure,
-fails this module. The same list is in the docs (``docs/skorch.rst``,
-"Differences from skorch"). To count the failures, run this module with
-``--runxfail``; the closing note of issue 15 has the numbers.
+Every skorch test that does not pass is listed below with its reason, and
+marked as a strict expected failure (or skipped when it cannot run on any
+machine), so a test that starts passing, or a new failure, fails this
+module. The same list is in the docs (``docs/skorch.rst``, "Differences from
+skorch"). To count the failures, run this module with ``--runxfail``; with
+``SKNOISY_SKORCH_BASELINE=1`` it also runs the same classes on skorch's
+``NeuralNetClassifier`` and on a renamed subclass of it (the baselines of the
+docs' table).
 """
-
 import inspect
 import os
 
