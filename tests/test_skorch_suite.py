@@ -24,6 +24,7 @@ skorch"). To count the failures, run this module with ``--runxfail``; with
 ``NeuralNetClassifier`` and on a renamed subclass of it (the baselines of the
 docs' table).
 """
+
 import inspect
 import os
 
