@@ -50,12 +50,14 @@ from .utils._compat import (
     StrOptions,
     criterion_names,
     reinitialize,
+    routing_method,
     skorch_hooks,
     skorch_predict_nonlinearity,
     validate_parameter_constraints,
 )
 from .utils._data import INDEX_KEY, X_KEY, is_indexed
 from .utils._docstring import Substitution
+from .utils._dropin import check_fit_params, split_datasets
 from .utils._torch import QuietPrintLog, local_torch_rng, torch_seed
 
 __all__ = ["NoisyLabelClassifier"]
@@ -506,7 +508,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True  # CSR, densified per batch
         tags.non_deterministic = False
         return tags
 
@@ -618,6 +620,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     def get_iterator(self, dataset, training=False):
         return self._inputs.iterator(self, dataset, training=training)
 
+    def get_split_datasets(self, X, y=None, **fit_params):
+        # As in skorch, train_split gets y only when the caller gave one.
+        return split_datasets(self, X, y, **fit_params)
+
     def infer(self, x, **fit_params):
         # The sample indices stay out of the module; bfloat16 under autocast.
         if is_indexed(x):
@@ -677,6 +683,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
     def _fit_call(self, X, y, sample_weight, fit_params, *, new_run, classes=None):
         """``fit`` (``new_run``) or ``partial_fit``: validate, initialise, train."""
+        method = "fit" if new_run else "partial_fit"
+        self.check_training_readiness()
+        check_fit_params(self, method, fit_params)
         self._check_params()
         source = (X, y)
         first = new_run or not self.initialized_ or not self._inputs.fitted
@@ -687,6 +696,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         with local_torch_rng(seed, self.device):
             if not self.initialized_ or (new_run and not self.warm_start):
                 self.initialize()
+            # skorch resolves metadata requests of the method that was called
+            fit_params = {**fit_params, **routing_method(method)}
             self._train(X, y_enc, source, sample_weight, reset=new_run, **fit_params)
         return self
 

@@ -125,13 +125,26 @@ def test_subset_and_skorch_dataset_labels_read_without_items():
     assert_same_fit(a, b, X32, SkorchDataset(X))
 
 
-def test_train_split_stratifies_a_dataset():
+def test_train_split_stratifies_a_dataset_with_y():
+    # As in skorch, train_split gets y only when fit is given one: the labels
+    # sknoisy reads from the items train the net but do not reach the split.
     ds = TensorDataset(torch.from_numpy(X32), torch.from_numpy(Y))
     params = {**CONFIGS["soft"], "train_split": ValidSplit(5, stratified=True)}
     a = fast(**params).fit(X32, Y)
-    b = fast(**params).fit(ds)
+    b = fast(**params).fit(ds, Y)
     assert_same_fit(a, b, X32, ds)
     assert "valid_loss" in b.history[-1]
+    with pytest.raises(ValueError, match="Stratified CV requires explicitly"):
+        fast(**params).fit(ds)
+    seen = []
+
+    def split(dataset, *args, **fit_params):
+        seen.append(args)
+        return dataset, None
+
+    fast(max_epochs=1, train_split=split).fit(ds)
+    fast(max_epochs=1, train_split=split).fit(ds, Y)
+    assert seen[0] == () and len(seen[1]) == 1
 
 
 def test_partial_fit_with_a_dataset_continues_the_label_state():

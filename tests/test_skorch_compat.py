@@ -256,3 +256,67 @@ def test_targets_that_are_not_labels_need_a_plain_criterion():
     Y3 = np.stack([Y == 0, Y == 1, Y == 2], axis=1).astype(np.float32)
     with pytest.raises(ValueError, match="y"):
         fast(module=ThreeOutputs, loss="gce").fit(X, Y3)
+
+
+# ------------------------------------------------- metadata routing, trimming
+class Recording(Logits):
+    """Logits, recording the keyword arguments its forward receives."""
+
+    seen = []
+
+    def forward(self, X, **kwargs):
+        Recording.seen.append(kwargs)
+        return super().forward(X)
+
+
+@pytest.fixture
+def routing():
+    import sklearn
+
+    Recording.seen.clear()
+    with sklearn.config_context(enable_metadata_routing=True):
+        yield
+    Recording.seen.clear()
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"label_correction": "soft", "correction_start": 1}]
+)
+def test_requested_fit_params_reach_the_module(routing, params):
+    # As skorch >= 1.4: fit's requests for fit, partial_fit's for partial_fit.
+    clf = fast(module=Recording, max_epochs=1, batch_size=60, **params)
+    clf.set_fit_request(foo=True).fit(X, Y, foo=1)
+    assert Recording.seen and all(seen == {"foo": 1} for seen in Recording.seen)
+    Recording.seen.clear()
+    clf.set_partial_fit_request(bar=True).partial_fit(X, Y, bar=2)
+    assert Recording.seen and all(seen == {"bar": 2} for seen in Recording.seen)
+
+
+def test_unrequested_fit_param_is_refused_before_validation(routing):
+    # skorch's TypeError, not the complaint about y (one class) fit would raise.
+    with pytest.raises(TypeError, match="unexpected argument"):
+        fast().fit(X, np.zeros(len(X), dtype=int), unknown=1)
+    with pytest.raises(TypeError, match="unexpected argument"):
+        fast().partial_fit(X, Y, unknown=1)
+
+
+def test_groups_reach_the_splitter_of_train_split(routing):
+    from sklearn.model_selection import GroupKFold
+
+    # No set_fit_request: GroupKFold asks for groups. As in skorch, the
+    # module's forward gets them too (it takes **kwargs).
+    groups = np.arange(len(X)) % 2
+    clf = fast(module=Recording, train_split=ValidSplit(GroupKFold(2)))
+    clf.fit(X, Y, groups=groups)
+    assert "valid_loss" in clf.history[-1]
+
+
+def test_trimmed_net_refuses_training_with_skorchs_error():
+    from skorch.exceptions import SkorchTrainingImpossibleError
+
+    clf = fast().fit(X, Y)
+    clf.trim_for_prediction()
+    assert clf.predict(X).shape == Y.shape
+    for train in (clf.fit, clf.partial_fit):
+        with pytest.raises(SkorchTrainingImpossibleError, match="trimmed"):
+            train(X, Y)

@@ -2,26 +2,34 @@
 
 sknoisy promises that a skorch user can swap ``NeuralNetClassifier`` for
 ``NoisyLabelClassifier`` and keep what skorch offers. This module runs the
-tests skorch installs with itself (``skorch/tests/test_net.py``, class
-``TestNeuralNet``, and ``skorch/tests/test_classifier.py``, class
-``TestNeuralNet``) with their ``net_cls`` fixture returning
-:class:`SkorchDefaultsClassifier`: ``NoisyLabelClassifier`` with skorch's
+tests skorch installs with itself, ``skorch/tests/test_net.py`` and
+``skorch/tests/test_classifier.py``, whole: every test class of theirs that
+builds a ``NeuralNetClassifier`` (found by :func:`skorch_test_classes`: a
+``net_cls`` fixture returning it, or an import of it from ``skorch`` in the
+class) is subclassed here with ``net_cls`` returning
+:class:`SkorchDefaultsClassifier`, and with ``skorch.NeuralNetClassifier``
+redirected to it during each test: ``NoisyLabelClassifier`` with skorch's
 defaults (``NLLLoss`` on the softmax module of the tests, SGD, lr 0.01, 10
-epochs, batch 128, ``ValidSplit(5)``, verbose). Nothing of skorch is copied:
-the test classes are imported and subclassed, and skorch's fixtures are
-imported from its ``conftest``.
+epochs, batch 128, ``ValidSplit(5)``, verbose). The classes and tests that
+build another skorch class are listed in ``NOT_REDIRECTED``. Nothing of
+skorch is copied: the test classes are imported and subclassed, and skorch's
+fixtures are imported from its ``conftest``.
 
-Every skorch test that does not pass is listed below with its reason, in one
-of three groups, and marked as a strict expected failure (or skipped when it
-cannot run on any machine), so a test that starts passing, or a new failure,
-fails this module. The same list is in the docs (``docs/skorch.rst``,
-"Differences from skorch"). To count the failures, run this module with
-``--runxfail``; the closing note of issue 15 has the numbers.
+Every skorch test that does not pass is listed below with its reason, and
+marked as a strict expected failure (or skipped when it cannot run on any
+machine), so a test that starts passing, or a new failure, fails this
+module. The same list is in the docs (``docs/skorch.rst``, "Differences from
+skorch"). To count the failures, run this module with ``--runxfail``; with
+``SKNOISY_SKORCH_BASELINE=1`` it also runs the same classes on skorch's
+``NeuralNetClassifier`` and on a renamed subclass of it (the baselines of the
+docs' table).
 """
 
+import inspect
 import os
 
 import pytest
+import skorch
 import torch
 from skorch import NeuralNetClassifier
 from skorch.dataset import ValidSplit
@@ -99,11 +107,7 @@ DIFFERENCES = {
     "TestClassifier::test_error_when_classes_could_not_be_inferred": _NAME
     + "; sknoisy reads the labels from the Dataset's items, so classes_ "
     "exists and nothing is raised",
-    # -- 2. sknoisy reads a Dataset's labels and wraps its items -------------
-    "TestNeuralNet::test_fit_with_dataset_stratified_without_explicit_y_raises": (
-        "sknoisy reads the labels of a Dataset's (x, y) items, so a "
-        "stratified ValidSplit works without y instead of raising"
-    ),
+    # -- 2. sknoisy wraps a Dataset's items ----------------------------------
     "TestNeuralNet::test_predefined_split": (
         "the training iterator gets sknoisy's view of the training Dataset "
         "(labels encoded, float32 batches, sample indices for label "
@@ -143,20 +147,121 @@ def _known_differences(request):
         request.applymarker(pytest.mark.xfail(reason=DIFFERENCES[key], strict=True))
 
 
-class TestNeuralNet(skorch_test_net.TestNeuralNet):
-    """skorch's ``test_net.py::TestNeuralNet`` on NoisyLabelClassifier."""
+# -- which of skorch's test classes run here, and how they get their net -------
+#: skorch's test modules run whole, in this order.
+SKORCH_MODULES = (skorch_test_net, skorch_test_classifier)
 
-    @pytest.fixture(scope="module")
-    def net_cls(self):
-        return SkorchDefaultsClassifier
+#: Name of the redirected copy of a skorch class when its own name would clash.
+_RENAMES = {("test_classifier", "TestNeuralNet"): "TestClassifier"}
+
+#: skorch test classes (and tests) that build another class than
+#: NeuralNetClassifier, so cannot be redirected: such a class is not run here;
+#: such a test runs in its redirected class as skorch wrote it (testing skorch).
+NOT_REDIRECTED = {
+    "test_classifier::TestNeuralNetBinaryClassifier": (
+        "tests NeuralNetBinaryClassifier (one logit, float y, threshold), "
+        "which sknoisy does not replace; not run here"
+    ),
+    "test_net::TestTorchCompile::test_binary_classifier_with_compile": (
+        "builds NeuralNetBinaryClassifier directly"
+    ),
+    "test_net::TestMetadataRouting::test_pipeline_with_dict_x_and_groups_routing": (
+        "builds NeuralNetRegressor directly"
+    ),
+    "test_net::TestNeuralNet::test_passes_y_to_train_split_when_not_none": (
+        "builds skorch's NeuralNet directly"
+    ),
+    "test_net::TestNeuralNet::"
+    "test_customize_net_with_custom_dataset_that_returns_3_values": (
+        "builds skorch's NeuralNet directly"
+    ),
+}
 
 
-class TestClassifier(skorch_test_classifier.TestNeuralNet):
-    """skorch's ``test_classifier.py::TestNeuralNet`` on NoisyLabelClassifier."""
+def _module_name(module):
+    return module.__name__.rsplit(".", 1)[-1]
 
-    @pytest.fixture(scope="module")
-    def net_cls(self):
-        return SkorchDefaultsClassifier
+
+def _fixture_value(cls, name):
+    """What the fixture ``name`` of skorch's class returns (it takes no input)."""
+    fixture = getattr(cls, name, None)
+    if fixture is None:
+        return None
+    try:
+        return getattr(fixture, "__wrapped__", fixture)(None)
+    except TypeError:  # it needs other fixtures: neither redirected nor None
+        return fixture
+
+
+def _builds_classifier_itself(cls):
+    """Whether the class' fixtures or tests import skorch's NeuralNetClassifier."""
+    return "from skorch import NeuralNetClassifier" in inspect.getsource(cls)
+
+
+def skorch_test_classes():
+    """skorch's test classes that test NeuralNetClassifier, as (module, class).
+
+    Every class of :data:`SKORCH_MODULES` whose name starts with ``Test`` and
+    whose ``net_cls`` fixture returns ``NeuralNetClassifier``, or that has no
+    ``net_cls`` and imports ``NeuralNetClassifier`` from ``skorch`` in its
+    fixtures (``TestTrimForPrediction``): that import is redirected too.
+    """
+    found = []
+    for module in SKORCH_MODULES:
+        for name, cls in vars(module).items():
+            if not (name.startswith("Test") and inspect.isclass(cls)):
+                continue
+            if cls.__module__ != module.__name__:
+                continue
+            net = _fixture_value(cls, "net_cls")
+            if net is NeuralNetClassifier or (
+                net is None and _builds_classifier_itself(cls)
+            ):
+                found.append((module, cls))
+    return found
+
+
+def _redirected(cls, net_cls, name, doc):
+    """A subclass of skorch's test class whose nets are ``net_cls``.
+
+    Its ``net_cls`` fixture returns ``net_cls``, and ``skorch.NeuralNetClassifier``
+    is ``net_cls`` during each test, so the fixtures and tests that import the
+    class from ``skorch`` themselves build it too.
+    """
+
+    @pytest.fixture(scope="module", name="net_cls")
+    def net_cls_fixture(self):
+        return net_cls
+
+    @pytest.fixture(autouse=True)
+    def _skorch_import(self, monkeypatch):
+        monkeypatch.setattr(skorch, "NeuralNetClassifier", net_cls)
+
+    attrs = {
+        "net_cls": net_cls_fixture,
+        "_skorch_import": _skorch_import,
+        "__doc__": doc,
+        "__module__": __name__,
+    }
+    return type(name, (cls,), attrs)
+
+
+def _short(name):
+    return name[len("Test") :]
+
+
+#: The redirected classes, by name: skorch's tests on NoisyLabelClassifier.
+SUITE = {}
+for _module, _cls in skorch_test_classes():
+    _name = _RENAMES.get((_module_name(_module), _cls.__name__), _cls.__name__)
+    SUITE[_name] = _redirected(
+        _cls,
+        SkorchDefaultsClassifier,
+        _name,
+        f"skorch's ``{_module_name(_module)}.py::{_cls.__name__}`` on "
+        "NoisyLabelClassifier.",
+    )
+    globals()[_name] = SUITE[_name]
 
 
 # The baselines of docs/skorch.rst: plain skorch, and a renamed subclass of it.
@@ -167,33 +272,45 @@ class RenamedNeuralNetClassifier(NeuralNetClassifier):
 
 
 if os.environ.get("SKNOISY_SKORCH_BASELINE"):  # collected on demand only
+    for _name, _suite_cls in SUITE.items():
+        _base = _suite_cls.__mro__[1]
+        _plain = f"TestBaselineSkorch{_short(_name)}"
+        globals()[_plain] = type(_plain, (_base,), {"__module__": __name__})
+        _renamed = f"TestBaselineRenamed{_short(_name)}"
+        globals()[_renamed] = _redirected(
+            _base, RenamedNeuralNetClassifier, _renamed, None
+        )
 
-    class TestBaselineSkorchNet(skorch_test_net.TestNeuralNet):
-        pass
 
-    class TestBaselineSkorchClassifier(skorch_test_classifier.TestNeuralNet):
-        pass
-
-    class TestBaselineRenamedNet(skorch_test_net.TestNeuralNet):
-        @pytest.fixture(scope="module")
-        def net_cls(self):
-            return RenamedNeuralNetClassifier
-
-    class TestBaselineRenamedClassifier(skorch_test_classifier.TestNeuralNet):
-        @pytest.fixture(scope="module")
-        def net_cls(self):
-            return RenamedNeuralNetClassifier
+def _test_names(cls):
+    return {attr for attr in dir(cls) if attr.startswith("test_")}
 
 
 def test_differences_are_skorch_tests():
-    # Every listed name is a test of the two classes (no stale entries).
-    names = set()
-    for cls in (TestNeuralNet, TestClassifier):
-        for attr in dir(cls):
-            if attr.startswith("test_"):
-                names.add(f"{cls.__name__}::{attr}")
+    # Every listed name is a test of the redirected classes (no stale entries).
+    names = {
+        f"{name}::{test}" for name, cls in SUITE.items() for test in _test_names(cls)
+    }
     for key in {**DIFFERENCES, **CANNOT_RUN}:
         assert key.split("[")[0] in names, key
+
+
+def test_every_skorch_test_class_is_run_or_listed():
+    # A test class that skorch adds is redirected here or listed with its reason.
+    run = {cls.__mro__[1] for cls in SUITE.values()}
+    classes = {}
+    for module in SKORCH_MODULES:
+        for name, cls in vars(module).items():
+            if name.startswith("Test") and inspect.isclass(cls):
+                if cls.__module__ == module.__name__:
+                    classes[f"{_module_name(module)}::{name}"] = cls
+    for key, cls in classes.items():
+        assert cls in run or key in NOT_REDIRECTED, key
+    for key in NOT_REDIRECTED:
+        module, name, *test = key.split("::")
+        assert f"{module}::{name}" in classes, key
+        assert not test or test[0] in _test_names(classes[f"{module}::{name}"]), key
+    assert {"TestNeuralNet", "TestClassifier", "TestMetadataRouting"} <= set(SUITE)
 
 
 def test_suite_is_found():

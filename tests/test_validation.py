@@ -223,7 +223,18 @@ BAD_INPUTS = [
         ValueError,
         r"X contains infinity",
     ),
-    Case("clf-X-sparse", lambda: fit(X_=sp.csr_matrix(X)), TypeError, r"passed for X"),
+    Case(
+        "clf-X-sparse-nan",
+        lambda: fit(X_=sp.csr_matrix(with_nan(X))),
+        ValueError,
+        r"X contains NaN",
+    ),
+    Case(
+        "clf-predict-X-sparse-more-features",
+        lambda: fitted().predict(sp.csr_matrix(np.c_[X, X[:, 0]])),
+        ValueError,
+        r"X has 5 features.*expecting 4",
+    ),
     Case(
         "clf-predict-X-nan",
         lambda: fitted().predict_proba(with_nan(X)),

@@ -36,19 +36,20 @@ from ._data import (
     is_indexed,
     is_mapped,
 )
+from ._dropin import labels_of_items
 from ._inputs import (
     NUMERIC_DTYPES,
     ItemDataset,
     ItemSource,
     check_dtype,
     check_float32_range,
-    dataset_labels,
     is_dict_input,
     is_map_dataset,
     is_own_dataset,
     validate_dataset,
     validate_dict,
 )
+from ._sparse import ACCEPT_SPARSE, is_sparse
 
 
 def signature_names(obj):
@@ -141,7 +142,7 @@ class InputAdapter:
             X, x0 = validate_dataset(X, need_pair=y is None)
             n_X = len(X)
             if y is None:
-                y = dataset_labels(X.dataset)
+                y = labels_of_items(X)
         elif y is None:
             raise ValueError(
                 f"{type(net).__name__} requires y to be passed, but the target "
@@ -190,6 +191,7 @@ class InputAdapter:
             reset=reset,
             dtype=NUMERIC_DTYPES,
             allow_nd=True,
+            accept_sparse=ACCEPT_SPARSE,
             ensure_min_samples=1,
             ensure_all_finite=not mapped,  # a memmap is checked batch by batch
         )
@@ -205,6 +207,7 @@ class InputAdapter:
             y,
             reset=reset,
             dtype=NUMERIC_DTYPES,
+            accept_sparse=ACCEPT_SPARSE,
             allow_nd=True,
             ensure_min_samples=2 if reset else 1,
             ensure_all_finite=not mapped,  # a memmap is checked batch by batch
@@ -387,7 +390,9 @@ class InputAdapter:
         data = X[X_KEY] if is_indexed(X) else X
         if isinstance(data, ItemSource):
             return ItemDataset(data, y), X
-        if not (isinstance(data, np.ndarray) or _is_array_dict(data)):
+        if not (
+            isinstance(data, np.ndarray) or is_sparse(data) or _is_array_dict(data)
+        ):
             return None, X
         default = net.dataset is Dataset and not net.get_params_for("dataset")
         loaders = _is_loader(net.iterator_train) and _is_loader(net.iterator_valid)

@@ -16,6 +16,7 @@ allows skorch 1.4.x only, the library whose private names are used most here
 
 from __future__ import annotations
 
+import inspect
 from contextlib import contextmanager
 
 from sklearn.base import _fit_context as fit_context
@@ -29,8 +30,10 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 from sklearn.utils.validation import _num_samples as num_samples
+from skorch import NeuralNet
 
 __all__ = [
+    "SKORCH_ROUTES",
     "AccelerateCompat",
     "HasMethods",
     "Interval",
@@ -44,6 +47,7 @@ __all__ = [
     "own_buffers",
     "prepare_accelerator",
     "reinitialize",
+    "routing_method",
     "set_training",
     "skorch_hooks",
     "skorch_predict_nonlinearity",
@@ -88,6 +92,20 @@ def reinitialize(net, what, reason):
     if what == "optimizer":
         return net._initialize_optimizer()
     return getattr(net, f"_initialize_{what}")(reason=reason)
+
+
+#: Whether the installed skorch routes fit parameters (skorch >= 1.4): its
+#: ``fit_loop`` takes the private keyword ``_routing_method``.
+SKORCH_ROUTES = "_routing_method" in inspect.signature(NeuralNet.fit_loop).parameters
+
+
+def routing_method(method):
+    """Fit parameters telling skorch's ``partial_fit`` which method was called.
+
+    skorch resolves metadata-routing requests of that public method (``fit``
+    or ``partial_fit``); empty for a skorch that does not route.
+    """
+    return {"_routing_method": method} if SKORCH_ROUTES else {}
 
 
 def skorch_predict_nonlinearity(net):

@@ -27,6 +27,8 @@ import torch
 from skorch.dataset import Dataset
 from torch.utils.data import RandomSampler, default_collate
 
+from ._sparse import dense_rows, is_sparse
+
 __all__ = [
     "X_KEY",
     "INDEX_KEY",
@@ -105,7 +107,7 @@ class _Column:
         self.dtype = batch_dtype(array.dtype, plain)
         self.check = is_mapped(array)  # in-memory arrays were checked up front
         self._tensor = None
-        if array.dtype == self.dtype and array.flags.writeable:
+        if array.dtype == self.dtype and not is_sparse(array) and array.flags.writeable:
             try:  # shared with the caller's array, never written
                 self._tensor = torch.from_numpy(array)
             except (TypeError, ValueError):  # negative strides
@@ -115,7 +117,7 @@ class _Column:
         if self._tensor is not None:
             batch = self._tensor[index]
         else:
-            rows = np.asarray(self.array[index.numpy()])
+            rows = dense_rows(self.array, index.numpy())
             with np.errstate(over="ignore"):  # overflow is caught just below
                 batch = torch.from_numpy(rows.astype(self.dtype, copy=False))
         if self.check:
@@ -136,7 +138,7 @@ def float32_arrays(data, name="X"):
     For loaders and datasets that take whole arrays (``TensorLoader``, a
     ``dataset`` parameter): arrays already of that dtype are returned as
     they are; others are converted (a copy), memory-mapped ones in chunks
-    with a finiteness check.
+    with a finiteness check, sparse ones made dense.
     """
     if isinstance(data, Mapping):
         return {
@@ -148,6 +150,8 @@ def float32_arrays(data, name="X"):
 
 def _converted(array, plain, name):
     dtype = batch_dtype(array.dtype, plain)
+    if is_sparse(array):  # these take whole arrays, which are dense
+        return dense_rows(array, slice(None)).astype(dtype, copy=False)
     if array.dtype == dtype:
         return array
     if not is_mapped(array):

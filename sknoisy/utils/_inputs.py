@@ -178,6 +178,9 @@ class ItemSource:
         Name of the input in error messages.
     """
 
+    #: Whether fit read the labels from the items (no y given; see _dropin).
+    labels_read = False
+
     def __init__(self, dataset, kind, name="X"):
         self.dataset = dataset
         self.kind = kind
