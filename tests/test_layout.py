@@ -221,3 +221,59 @@ def test_public_import_paths(path, names):
     module = importlib.import_module(path)
     for name in names:
         assert name in module.__all__ and hasattr(module, name)
+
+
+def _private_sknoisy_uses(path, package="sknoisy"):
+    """Private sknoisy names a script imports, and its ``sys.path`` tricks."""
+    tree = ast.parse(path.read_text())
+    uses = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # relative: inside the package
+                module = f"{package}.{module}" if module else package
+            if not module.startswith("sknoisy"):
+                continue
+            if any(part.startswith("_") for part in module.split(".")):
+                uses.add(module)
+            uses |= {f"{module}.{a.name}" for a in node.names if a.name.startswith("_")}
+        elif isinstance(node, ast.Import):
+            uses |= {
+                a.name
+                for a in node.names
+                if a.name.startswith("sknoisy")
+                and any(part.startswith("_") for part in a.name.split("."))
+            }
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr == "path"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+        ):
+            uses.add("sys.path")
+    return uses
+
+
+def test_cli_and_benchmark_scripts_use_the_public_api_only():
+    scripts = [ROOT / "__main__.py", *sorted((ROOT.parent / "benchmarks").glob("*.py"))]
+    found = {
+        path.name: sorted(_private_sknoisy_uses(path))
+        for path in scripts
+        if _private_sknoisy_uses(path)
+    }
+    assert not found, found
+
+
+def test_public_api_scan_finds_private_imports(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text(
+        "import sys\nsys.path.insert(0, '.')\n"
+        "from sknoisy.benchmark._pipeline import run\n"
+        "from sknoisy.benchmark import _helper\n"
+        "from .benchmark import public\n"
+    )
+    assert _private_sknoisy_uses(script) == {
+        "sys.path",
+        "sknoisy.benchmark._pipeline",
+        "sknoisy.benchmark._helper",
+    }
