@@ -236,7 +236,11 @@ def _private_sknoisy_uses(path, package="sknoisy"):
                 continue
             if any(part.startswith("_") for part in module.split(".")):
                 uses.add(module)
-            uses |= {f"{module}.{a.name}" for a in node.names if a.name.startswith("_")}
+            uses |= {
+                f"{module}.{a.name}"
+                for a in node.names
+                if a.name.startswith("_") and not a.name.endswith("__")
+            }
         elif isinstance(node, ast.Import):
             uses |= {
                 a.name
