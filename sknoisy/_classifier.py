@@ -34,7 +34,7 @@ from torch.utils.data import DataLoader
 from ._objective import TrainingObjective
 from .correction._issues import check_issue_options, issues_table, sample_index
 from .correction._schedule import LRAnneal
-from .correction._state import LabelState
+from .correction._state import FROZEN, LabelState
 from .exceptions import DivergenceWarning, NotInitializedError, _warn
 from .losses import LOSSES
 from .losses._pruning import TruncationPruning
@@ -781,7 +781,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         and optimizer are initialised, and skorch's own ``partial_fit`` trains
         them (as a new run, so the learning-rate anneal restarts).
         """
-        state.set_phase(2)  # FROZEN
+        state.set_phase(FROZEN)
         self._reset_for_refit()
         self._start_call(epochs)
         super().partial_fit(indexed, y_enc, **{**fit_params, "epochs": epochs})
@@ -963,9 +963,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     def _set_label_attributes(self, method, state, y_enc, X=None, y=None):
         if state.prunes:
             self.pruning_weights_ = state.weights.cpu().numpy().copy()
-        decode = self._inputs.decode.__get__(self._inputs)
         attributes = method.fitted_attributes(
-            state, y_enc, lambda codes: decode(self, codes), self.history_
+            state, y_enc, lambda codes: self._inputs.decode(self, codes), self.history_
         )
         for name, value in attributes.items():
             setattr(self, name, value)

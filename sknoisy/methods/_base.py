@@ -38,7 +38,7 @@ class TrainingMethod:
     anneals_lr = False
 
     def __init__(self, net):
-        self.n_classes = None
+        pass
 
     def callbacks(self):
         """``(name, callback)`` pairs the method adds before skorch's own."""

@@ -30,7 +30,7 @@ def method_name(net):
         A key of :data:`METHODS`: ``"joint_optimization"`` when
         ``label_correction`` is set, else ``"plain"``.
     """
-    if getattr(net, "label_correction", None) is not None:
+    if net.label_correction is not None:
         return "joint_optimization"
     return "plain"
 
