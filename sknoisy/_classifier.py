@@ -23,9 +23,10 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EpochScoring
 from skorch.dataset import Dataset
 from skorch.exceptions import NotInitializedError as SkorchNotInitializedError
 from skorch.utils import to_numpy, to_tensor
@@ -442,7 +443,6 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             **{name: params[name] for name in _SKORCH_INIT_PARAMS}, **kwargs
         )
 
-
     # Private slots, set per fit (class-level defaults until then):
     #: the fit's InputAdapter (a fresh, unfitted one stands in before fit)
     _inputs = InputAdapter()
@@ -535,11 +535,16 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         In order: the learning-rate anneal (``anneal_lr``), the method's
         callbacks (:class:`~sknoisy.LabelCorrection` for
         ``label_correction``), the truncated loss' pruning, then skorch's
-        (its ``print_log`` quiet about sknoisy's bookkeeping columns).
+        (its ``print_log`` quiet about sknoisy's bookkeeping columns, its
+        ``valid_acc`` computed on class codes, so labels of any type score
+        right).
         """
         method = get_method(self)
         callbacks = [
-            (name, QuietPrintLog() if name == "print_log" else cb)
+            (
+                name,
+                _DEFAULT_REPLACEMENTS[name]() if name in _DEFAULT_REPLACEMENTS else cb,
+            )
             for name, cb in super().get_default_callbacks()
         ]
         if loss_prunes(self.loss, self.criterion):
@@ -1033,6 +1038,28 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             "corrected_label": self.corrected_labels_,
         }
         return issues_table(columns, index, threshold, frac_noise, sort)
+
+
+def _code_accuracy(net, X, y):
+    """Accuracy on skorch's validation split, computed on class codes.
+
+    skorch's ``valid_acc`` compares ``net.predict`` with the split's targets;
+    sknoisy's ``predict`` returns the caller's labels while the split holds
+    their codes, so the codes of the predictions are compared instead.
+    skorch's raw targets (sequences...) keep skorch's accuracy.
+    """
+    if net._inputs.raw:
+        return accuracy_score(y, net.predict(X))
+    codes = np.argmax(net.predict_proba(X), axis=1)
+    return accuracy_score(np.asarray(y), codes)
+
+
+def _valid_accuracy():
+    return EpochScoring(_code_accuracy, name="valid_acc", lower_is_better=False)
+
+
+#: skorch's default callbacks that sknoisy replaces, by name.
+_DEFAULT_REPLACEMENTS = {"print_log": QuietPrintLog, "valid_acc": _valid_accuracy}
 
 
 def _check_loaded_state(state, expected):

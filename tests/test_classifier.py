@@ -398,3 +398,21 @@ def test_notify_calls_every_hook_that_does_something(blobs):
     clf.partial_fit(X, y)
     assert counting.calls["begin"] is True
     assert late.calls == {"on_batch_end": 3 * 3, "on_epoch_end": 3}
+
+
+def test_valid_acc_scores_labels_of_any_type():
+    # skorch's valid_acc compared the caller's labels (predict) with their
+    # codes: 0.017 for labels 1..10 and an error for strings.
+    from sklearn.datasets import load_digits
+    from skorch.dataset import ValidSplit
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:400] / 16, y[:400]
+    accs = []
+    for labels in (y, y + 1, np.array(list("abcdefghij"))[y]):
+        clf = NoisyLabelClassifier(
+            max_epochs=3, random_state=0, train_split=ValidSplit(4)
+        ).fit(X, labels)
+        accs.append([row["valid_acc"] for row in clf.history])
+    assert accs[0][-1] > 0.5
+    assert accs[0] == accs[1] == accs[2]
