@@ -124,8 +124,10 @@ class NoisyLabelClassifier(NeuralNetClassifier):
         from the data at fit time.
     loss : str or torch.nn.Module class, default="ce"
         ``"ce"``, ``"mae"``, ``"gce"``, ``"truncated_gce"``, ``"encouraging"``,
-        ``"label_smoothing"``, ``"sce"``, ``"nce_rce"``, ``"bootstrap"`` (see
-        :mod:`sknoisy.losses`), or a loss class called as
+        ``"label_smoothing"``, ``"sce"``, ``"nce_rce"``, ``"bootstrap"``,
+        ``"elr"`` (cross entropy with the early-learning regularizer and its
+        per-sample targets, :class:`~sknoisy.methods.EarlyLearningRegularization`;
+        see :mod:`sknoisy.losses`), or a loss class called as
         ``loss(**criterion__kwargs)`` and then ``loss_(logits, target,
         weight=None)``.
     q : float, default=0.7
@@ -148,6 +150,12 @@ class NoisyLabelClassifier(NeuralNetClassifier):
         (soft) or 0.8 (hard).
     bootstrap_mode : {"soft", "hard"}, default="soft"
         Variant of ``"bootstrap"``.
+    elr_lambda : float, default=3.0
+        Weight of ``"elr"``'s early-learning regularizer, ``>= 0`` (the
+        paper's CIFAR-10 value; 7 on CIFAR-100).
+    elr_beta : float, default=0.7
+        Momentum of ``"elr"``'s per-sample targets, in [0, 1) (the paper's
+        CIFAR-10 value; 0.9 on CIFAR-100).
     prune_start : int, default=None
         First epoch (1-based) at which ``"truncated_gce"`` prunes samples.
         ``None`` scales the paper's schedule (epoch 40 of 120) to
@@ -345,6 +353,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         "loss_beta": [None, Interval(Real, 0, None, closed="left")],
         "bootstrap_beta": [None, Interval(Real, 0, 1, closed="both")],
         "bootstrap_mode": [StrOptions({"soft", "hard"})],
+        "elr_lambda": [Interval(Real, 0, None, closed="left")],
+        "elr_beta": [Interval(Real, 0, 1, closed="left")],
         "prune_start": [None, Interval(Integral, 1, None, closed="left")],
         "prune_every": [None, Interval(Integral, 1, None, closed="left")],
         "label_correction": [None, StrOptions({"hard", "soft"})],
@@ -396,6 +406,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         loss_beta=None,
         bootstrap_beta=None,
         bootstrap_mode="soft",
+        elr_lambda=3.0,
+        elr_beta=0.7,
         prune_start=None,
         prune_every=None,
         label_correction=None,
@@ -487,6 +499,12 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             raise ValueError(
                 "Pass either loss or criterion, not both: got "
                 f"loss={self.loss!r} and criterion={self.criterion!r}."
+            )
+        if self.label_correction is not None and self.loss == "elr":
+            raise ValueError(
+                "loss='elr' is a training method of its own (early-learning "
+                "regularization); it cannot be combined with label_correction. "
+                "Pass label_correction=None, or another loss."
             )
         if self.label_correction is not None and self.criterion is not None:
             raise ValueError(

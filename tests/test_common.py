@@ -11,6 +11,7 @@ ESTIMATORS = [
     NoisyLabelClassifier(loss="gce", q=0.7, max_epochs=20, random_state=0),
     NoisyLabelClassifier(loss="truncated_gce", max_epochs=20, random_state=0),
     NoisyLabelClassifier(loss="encouraging", LE=0.5, max_epochs=20, random_state=0),
+    NoisyLabelClassifier(loss="elr", max_epochs=20, random_state=0),
     NoisyLabelClassifier(
         label_correction="soft", correction_start=2, max_epochs=20, random_state=0
     ),

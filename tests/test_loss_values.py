@@ -54,7 +54,7 @@ def _per_class(name, z, zd, params):
     """
     s = _softmax(z)
     c = z.shape[1]
-    if name == "ce":
+    if name in ("ce", "elr"):  # ELR without per-sample targets is CE
         return -np.log(s)
     if name == "mae":
         return 2.0 - 2.0 * s
@@ -149,6 +149,9 @@ CASES = [
     ("bootstrap", {}, {"beta": 0.95, "mode": "soft"}),
     ("bootstrap", {"mode": "hard"}, {"beta": 0.8, "mode": "hard"}),
     ("bootstrap", {"beta": 0.6, "mode": "soft"}, {"beta": 0.6, "mode": "soft"}),
+    # ELR's regularizer needs per-sample targets: tests/test_elr.py
+    ("elr", {}, {}),
+    ("elr", {"lam": 7.0}, {}),
 ]
 IDS = [
     f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}"
@@ -243,6 +246,8 @@ def _criterion(**params):
         ({"loss": "encouraging"}, LOSSES["encouraging"], {"LE": 0.75}),
         ({"loss": "label_smoothing"}, LOSSES["label_smoothing"], {"smoothing": 0.1}),
         ({"loss": "bootstrap"}, LOSSES["bootstrap"], {"mode": "soft"}),
+        ({"loss": "elr"}, LOSSES["elr"], {"lam": 3.0}),
+        ({"loss": "elr", "elr_lambda": 7.0}, LOSSES["elr"], {"lam": 7.0}),
     ],
 )
 def test_estimator_criterion(params, cls, attributes):
@@ -266,6 +271,8 @@ def test_estimator_training_defaults():
         "prune_start": None,
         "prune_every": None,
         "label_correction": None,
+        "elr_lambda": 3.0,
+        "elr_beta": 0.7,
         "anneal_lr": "auto",
         "lr": "auto",
         "max_epochs": 50,

@@ -535,6 +535,7 @@ def test_registry_and_get_loss_class():
         "sce",
         "nce_rce",
         "bootstrap",
+        "elr",
     }
     for name, cls in LOSSES.items():
         assert get_loss_class(name) is cls

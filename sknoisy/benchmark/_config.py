@@ -39,6 +39,7 @@ METHODS = types.MappingProxyType(
         "sce": {"loss": "sce"},
         "nce_rce": {"loss": "nce_rce"},
         "bootstrap": {"loss": "bootstrap"},
+        "elr": {"loss": "elr"},
     }
 )
 DEFAULT_METHODS = (

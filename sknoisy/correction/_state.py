@@ -98,8 +98,14 @@ class LabelState(nn.Module):
         self.recorded = None  # (n,) int8: 1 training batch, 2 validation pass
 
     # ------------------------------------------------------------------ setup
-    def reset(self, y, n_classes, prior=None, with_weights=False, hard=False):
-        """Start a new run on encoded labels ``y`` (keeps the device)."""
+    def reset(
+        self, y, n_classes, prior=None, with_weights=False, hard=False, running=False
+    ):
+        """Start a new run on encoded labels ``y`` (keeps the device).
+
+        ``prior`` (joint optimisation) starts ``average`` at the one-hot given
+        labels; ``running`` without a prior starts it at zeros (ELR's targets).
+        """
         device = self.phase.device
         y = torch.as_tensor(y, dtype=torch.long, device=device)
         n = len(y)
@@ -109,11 +115,12 @@ class LabelState(nn.Module):
             if prior is None
             else torch.as_tensor(prior, dtype=torch.float32, device=device)
         )
-        self.average = (
-            _one_hot(y, n_classes)
-            if prior is not None
-            else torch.empty(0, device=device)
-        )
+        if prior is not None:
+            self.average = _one_hot(y, n_classes)
+        elif running:
+            self.average = torch.zeros(n, n_classes, device=device)
+        else:
+            self.average = torch.empty(0, device=device)
         self.n_averaged = torch.zeros(n, dtype=torch.int32, device=device)
         self.label_argmax = y.clone()
         self.predicted = y.clone()
@@ -223,6 +230,17 @@ class LabelState(nn.Module):
         if not self.prunes or self._phase == FROZEN:
             return None
         return self.weights[index]
+
+    def update_running(self, index, values, beta):
+        """``average[index] <- beta * average[index] + (1 - beta) * values``.
+
+        The per-batch moving average of ELR's targets; returns the batch's
+        updated rows.
+        """
+        rows = self.average[index]
+        rows = rows.mul_(beta).add_(values.detach().to(rows.dtype), alpha=1.0 - beta)
+        self.average[index] = rows
+        return rows
 
     def record(self, index, probs, training=True):
         """Store a batch's softmax outputs by sample index."""

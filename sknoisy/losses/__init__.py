@@ -22,6 +22,7 @@ Everything is computed from ``log_softmax`` (``p = exp(log p)``) in the dtype of
 (``p -> 0`` and ``p -> 1``) in float32 and float64.
 """
 
+from ._elr import ELRLoss
 from ._registry import LOSSES, get_loss_class
 from ._robust import *  # noqa: F403 - the losses listed in its __all__
 from ._robust import __all__ as _robust_losses
@@ -30,6 +31,7 @@ from ._truncated import TruncatedGCELoss
 __all__ = [
     "LOSSES",
     *_robust_losses,
+    "ELRLoss",
     "TruncatedGCELoss",
     "get_loss_class",
 ]

@@ -1,6 +1,7 @@
 """Loss classes by name."""
 
 from ..utils._modules import module_class
+from ._elr import ELRLoss
 from ._robust import (
     BootstrapLoss,
     CrossEntropyLoss,
@@ -23,6 +24,7 @@ LOSSES = {
     "sce": SCELoss,
     "nce_rce": NCERCELoss,
     "bootstrap": BootstrapLoss,
+    "elr": ELRLoss,
 }
 
 

@@ -15,6 +15,7 @@ _LOSS_PARAM_ROUTES = {
     "loss_beta": "beta",
     "bootstrap_beta": "beta",
     "bootstrap_mode": "mode",
+    "elr_lambda": "lam",
 }
 LOSS_PARAMS = frozenset(_LOSS_PARAM_ROUTES)
 

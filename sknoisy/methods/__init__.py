@@ -9,11 +9,13 @@ batch, what follows the training epochs, the fitted attributes it sets).
 """
 
 from ._base import TrainingMethod
+from ._elr import EarlyLearningRegularization
 from ._joint import JointOptimization
 from ._registry import METHODS, get_method, method_name
 
 __all__ = [
     "METHODS",
+    "EarlyLearningRegularization",
     "JointOptimization",
     "TrainingMethod",
     "get_method",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._base import TrainingMethod
+from ._elr import EarlyLearningRegularization
 from ._joint import JointOptimization
 
 __all__ = ["METHODS", "get_method", "method_name"]
@@ -13,6 +14,7 @@ __all__ = ["METHODS", "get_method", "method_name"]
 METHODS = {
     "plain": TrainingMethod,
     "joint_optimization": JointOptimization,
+    "elr": EarlyLearningRegularization,
 }
 
 
@@ -28,10 +30,13 @@ def method_name(net):
     -------
     name : str
         A key of :data:`METHODS`: ``"joint_optimization"`` when
-        ``label_correction`` is set, else ``"plain"``.
+        ``label_correction`` is set, ``"elr"`` for ``loss="elr"``, else
+        ``"plain"``.
     """
     if net.label_correction is not None:
         return "joint_optimization"
+    if isinstance(net.loss, str) and net.loss == "elr":
+        return "elr"
     return "plain"
 
 
