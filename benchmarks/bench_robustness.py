@@ -10,18 +10,26 @@ A matrix of
   ``generate_noise_matrix_from_trace`` (trace ``c * (1 - rate)``), at the rates
   given (0.2, 0.4, 0.6 by default; a two-class set skips rates >= 0.5, where
   the given label says more about the wrong class than the right one);
-- methods, each with its defaults: cross entropy, GCE, soft label correction,
-  and cleanlab's ``CleanLearning`` wrapping the same cross-entropy network
-  (its label issues from ``--cv-folds``-fold cross-validation);
+- methods, each with its defaults: cross entropy, GCE, ELR (early-learning
+  regularization), soft label correction, and cleanlab's ``CleanLearning``
+  wrapping the same cross-entropy network (its label issues from
+  ``--cv-folds``-fold cross-validation); ``--methods`` runs a subset;
+- class sizes (``--imbalance``): as loaded (``none``), or train and test
+  subsampled to a long tail or a step profile
+  (:func:`sknoisy.benchmark.make_imbalanced`, largest / smallest class about
+  10);
 - seeds ``0 .. --seeds - 1`` (split, noise and network all follow the seed).
 
-Reported per cell: mean test accuracy on clean labels, label recovery
+Reported per cell: mean test accuracy on clean labels (every method's
+balanced accuracy and worst-class recall are saved too; the table shows them
+for correction and the best peer), label recovery
 (corrected label == true label) and issue-detection F1 (detected issue ==
 label was flipped). A correction run that raised a ``CorrectionWarning``
 (correction never started, or ran for fewer than ``correction_window``
 epochs) is marked with ``!`` and its recovery and F1 are not averaged in.
-The ``ok`` column checks the acceptance rule of issue 11: correction's
-accuracy >= max(GCE, cleanlab) - 0.005 and its F1 >= cleanlab's; it is in
+The ``ok`` column checks the acceptance rule of issue 23: correction's
+accuracy >= max(GCE, ELR, cleanlab) - 0.005 (and at rate 0 >= CE) and its
+F1 >= cleanlab's (over the peers that ran); it is in
 parentheses for cells outside that rule (pair and random-matrix noise at 0.6:
 pair noise above 0.5 makes i + 1 the majority label of every class i, a
 consistent relabelling that no method can undo).
@@ -35,7 +43,8 @@ Usage::
 ``--datasets``, ``--noises`` and ``--rates`` select part of the matrix, or
 cases outside it that the rule was not tuned on: wine standardized, digits
 with RobustScaler or QuantileTransformer, a synthetic 5-class
-``make_classification`` set standardized, and instance-dependent noise
+``make_classification`` set standardized, wine and breast cancer with raw,
+unscaled columns (``wine-raw``, ``breast_cancer-raw``), and instance-dependent noise
 (``--noises instance``); ``--first-seed`` shifts the seeds;
 The script also runs against an earlier checkout of sknoisy (put it first on
 ``PYTHONPATH``), to measure a release before a change, from the first one whose
@@ -55,9 +64,15 @@ import warnings
 from collections import defaultdict
 
 import numpy as np
-from sklearn.metrics import f1_score
+from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
 
-from sknoisy.benchmark import SPLITS, inject_noise, load_split
+from sknoisy.benchmark import (
+    IMBALANCE_PROFILES,
+    SPLITS,
+    inject_noise,
+    load_split,
+    make_imbalanced,
+)
 
 # Names of sknoisy.benchmark.SPLITS: issue 11's matrix, and data outside it to
 # check the rule on cases it was not tuned on (``--datasets wine-std ...``).
@@ -70,14 +85,40 @@ DATASETS = (
     "mnist1d-std",
     "breast_cancer-std",
 )
-EXTRA_DATASETS = ("wine-std", "digits-robust", "digits-quantile", "synthetic-std")
+EXTRA_DATASETS = (
+    "wine-std",
+    "digits-robust",
+    "digits-quantile",
+    "synthetic-std",
+    "wine-raw",
+    "breast_cancer-raw",
+)
 DATASETS_ALL = {name: SPLITS[name] for name in (*DATASETS, *EXTRA_DATASETS)}
 NOISES = ("symmetric", "pair", "random_matrix")
 NOISES_ALL = (*NOISES, "instance")
-METHODS = ("ce", "gce", "correction", "cleanlab")
+METHODS = ("ce", "gce", "elr", "correction", "cleanlab")
+#: The peers the default correction is measured against (issue 23).
+PEERS = ("gce", "elr", "cleanlab")
+#: Estimator parameters of the methods that are one sknoisy fit.
+PARAMS = {
+    "ce": {},
+    "gce": {"loss": "gce"},
+    "elr": {"loss": "elr"},
+    "correction": {"label_correction": "soft"},
+}
 
 
-def run_cell(dataset, noise, rate, seed, cv_folds):
+def scores(y_true, y_pred):
+    """Accuracy, balanced accuracy and the worst class' recall."""
+    recalls = recall_score(y_true, y_pred, average=None, labels=np.unique(y_true))
+    return {
+        "accuracy": float(np.mean(y_pred == y_true)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "worst_recall": float(recalls.min()),
+    }
+
+
+def run_cell(dataset, noise, rate, seed, cv_folds, methods=METHODS, imbalance="none"):
     """Fit every method on one (data, noise, rate, seed); return their scores."""
     import torch
 
@@ -90,6 +131,8 @@ def run_cell(dataset, noise, rate, seed, cv_folds):
         CorrectionWarning = type("NeverRaised", (Warning,), {})
 
     X_tr, X_te, y_tr, y_te = load_split(dataset, seed)
+    X_tr, y_tr = make_imbalanced(X_tr, y_tr, imbalance, seed)
+    X_te, y_te = make_imbalanced(X_te, y_te, imbalance, seed)
     kind = "instance_dependent" if noise == "instance" else noise
     y_noisy = inject_noise(X_tr, y_tr, kind, rate, seed)
     flipped = y_noisy != y_tr
@@ -100,12 +143,13 @@ def run_cell(dataset, noise, rate, seed, cv_folds):
         kwargs["module"] = CNN1D
     out = {
         "dataset": dataset,
+        "imbalance": imbalance,
         "noise": noise,
         "rate": rate,
         "seed": seed,
         "realized_rate": float(flipped.mean()),
     }
-    for method in METHODS:
+    for method in methods:
         start = time.perf_counter()
         row = {}
         if method == "cleanlab":
@@ -122,12 +166,7 @@ def run_cell(dataset, noise, rate, seed, cv_folds):
             issues = clf.get_label_issues()["is_label_issue"].to_numpy()
             row["f1"] = float(f1_score(flipped, issues))
         else:
-            params = {
-                "ce": {},
-                "gce": {"loss": "gce"},
-                "correction": {"label_correction": "soft"},
-            }[method]
-            clf = NoisyLabelClassifier(**kwargs, **params)
+            clf = NoisyLabelClassifier(**kwargs, **PARAMS[method])
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", CorrectionWarning)
                 clf.fit(X_tr, y_noisy)
@@ -141,7 +180,7 @@ def run_cell(dataset, noise, rate, seed, cv_folds):
                     for w in caught
                     if issubclass(w.category, CorrectionWarning)
                 ]
-        row["accuracy"] = float(np.mean(clf.predict(X_te) == y_te))
+        row.update(scores(y_te, clf.predict(X_te)))
         row["seconds"] = time.perf_counter() - start
         out[method] = row
     return out
@@ -150,12 +189,13 @@ def run_cell(dataset, noise, rate, seed, cv_folds):
 def cells(args):
     for dataset in args.datasets:
         binary = DATASETS_ALL[dataset][0] == "breast_cancer"
-        for noise in args.noises:
-            for rate in args.rates:
-                if binary and rate >= 0.5:
-                    continue
-                for seed in range(args.first_seed, args.first_seed + args.seeds):
-                    yield dataset, noise, rate, seed
+        for imbalance in args.imbalance:
+            for noise in args.noises:
+                for rate in args.rates:
+                    if binary and rate >= 0.5:
+                        continue
+                    for seed in range(args.first_seed, args.first_seed + args.seeds):
+                        yield dataset, noise, rate, seed, imbalance
 
 
 def _mean(values):
@@ -163,37 +203,66 @@ def _mean(values):
     return float(np.mean(values)) if values else None
 
 
+def _method_mean(runs, method, key):
+    return _mean([r[method].get(key) for r in runs if method in r])
+
+
 def summarise(results):
-    """Per (dataset, noise, rate): mean of every method's scores."""
+    """Per (dataset, imbalance, noise, rate): mean of every method's scores."""
     groups = defaultdict(list)
     for r in results:
-        groups[r["dataset"], r["noise"], r["rate"]].append(r)
+        key = (r["dataset"], r.get("imbalance", "none"), r["noise"], r["rate"])
+        groups[key].append(r)
     summary = []
-    for (dataset, noise, rate), runs in groups.items():
-        row = {"dataset": dataset, "noise": noise, "rate": rate, "n": len(runs)}
+    for (dataset, imbalance, noise, rate), runs in groups.items():
+        row = {
+            "dataset": dataset,
+            "imbalance": imbalance,
+            "noise": noise,
+            "rate": rate,
+            "n": len(runs),
+        }
         for m in METHODS:
-            row[f"{m}_acc"] = _mean([r[m]["accuracy"] for r in runs])
-        ok = [r for r in runs if not r["correction"]["warned"]]
-        row["n_warned"] = len(runs) - len(ok)
-        row["correction_rec"] = _mean([r["correction"]["recovery"] for r in ok])
-        row["correction_f1"] = _mean([r["correction"]["f1"] for r in ok])
-        row["cleanlab_f1"] = _mean([r["cleanlab"]["f1"] for r in runs])
-        row["start"] = _mean([r["correction"]["start"] for r in runs])
+            row[f"{m}_acc"] = _method_mean(runs, m, "accuracy")
+            row[f"{m}_bal"] = _method_mean(runs, m, "balanced_accuracy")
+            row[f"{m}_worst"] = _method_mean(runs, m, "worst_recall")
+        corr = [r["correction"] for r in runs if "correction" in r]
+        ok = [c for c in corr if not c["warned"]]
+        row["n_warned"] = len(corr) - len(ok)
+        row["correction_rec"] = _mean([c["recovery"] for c in ok])
+        row["correction_f1"] = _mean([c["f1"] for c in ok])
+        row["cleanlab_f1"] = _method_mean(runs, "cleanlab", "f1")
+        row["start"] = _mean([c["start"] for c in corr])
         # Issue 11's acceptance covers rates <= 0.4 and symmetric 0.6. Pair
         # noise at 0.6 makes i + 1 the majority label of every class i: the
         # noisy labels are then a consistent relabelling that no method can
         # undo (all of them score far below chance level there).
         row["in_scope"] = rate <= 0.4 + 1e-9 or (noise == "symmetric" and rate <= 0.6)
-        best = max(row["gce_acc"], row["cleanlab_acc"])
-        row["acc_ok"] = row["correction_acc"] >= best - 0.005
-        row["f1_ok"] = (
+        peers = [row[f"{m}_acc"] for m in PEERS if row[f"{m}_acc"] is not None]
+        if rate == 0 and row["ce_acc"] is not None:
+            peers.append(row["ce_acc"] + 0.005)  # rate 0: at least CE
+        row["best_peer"] = max(peers) if peers else None
+        row["acc_ok"] = (
+            row["correction_acc"] is not None
+            and row["best_peer"] is not None
+            and row["correction_acc"] >= row["best_peer"] - 0.005
+        )
+        row["f1_ok"] = row["cleanlab_f1"] is None or (
             row["correction_f1"] is not None
             and row["correction_f1"] >= row["cleanlab_f1"]
         )
         summary.append(row)
     order = {d: i for i, d in enumerate(DATASETS_ALL)}
+    iord = {p: i for i, p in enumerate(IMBALANCE_PROFILES)}
     nord = {n: i for i, n in enumerate(NOISES_ALL)}
-    summary.sort(key=lambda r: (order[r["dataset"]], nord[r["noise"]], r["rate"]))
+    summary.sort(
+        key=lambda r: (
+            order.get(r["dataset"], len(order)),
+            iord[r["imbalance"]],
+            nord[r["noise"]],
+            r["rate"],
+        )
+    )
     return summary
 
 
@@ -204,12 +273,18 @@ def _fmt(value):
 def table_rows(summary):
     header = [
         "data",
+        "classes",
         "noise",
         "rate",
         "CE",
         "GCE",
+        "ELR",
         "cleanlab",
         "correction",
+        "bal. corr.",
+        "bal. best peer",
+        "worst corr.",
+        "worst best peer",
         "recovery",
         "F1 corr.",
         "F1 cleanlab",
@@ -222,15 +297,23 @@ def table_rows(summary):
         ok = ("acc " if r["acc_ok"] else "ACC? ") + ("f1" if r["f1_ok"] else "F1?")
         if not r["in_scope"]:
             ok = "(" + ok + ")"
+        bal = [r[f"{m}_bal"] for m in PEERS if r[f"{m}_bal"] is not None]
+        worst = [r[f"{m}_worst"] for m in PEERS if r[f"{m}_worst"] is not None]
         rows.append(
             [
                 r["dataset"],
+                r["imbalance"],
                 r["noise"],
-                f"{r['rate']:.1f}",
+                f"{r['rate']:.2f}",
                 _fmt(r["ce_acc"]),
                 _fmt(r["gce_acc"]),
+                _fmt(r["elr_acc"]),
                 _fmt(r["cleanlab_acc"]),
                 _fmt(r["correction_acc"]) + mark,
+                _fmt(r["correction_bal"]),
+                _fmt(max(bal) if bal else None),
+                _fmt(r["correction_worst"]),
+                _fmt(max(worst) if worst else None),
                 _fmt(r["correction_rec"]),
                 _fmt(r["correction_f1"]),
                 _fmt(r["cleanlab_f1"]),
@@ -251,7 +334,8 @@ def print_report(summary):
     scope = [r for r in summary if r["in_scope"]]
     n = len(scope)
     print(
-        f"\nin the acceptance cells (rates <= 0.4, symmetric 0.6): accuracy rule "
+        f"\nin the acceptance cells (rates <= 0.4, symmetric 0.6; peers "
+        f"{', '.join(PEERS)}, and CE at rate 0): accuracy rule "
         f"met in {sum(r['acc_ok'] for r in scope)}/{n}, F1 rule in "
         f"{sum(r['f1_ok'] for r in scope)}/{n}; runs with a CorrectionWarning: "
         f"{sum(r['n_warned'] for r in summary)}"
@@ -266,7 +350,9 @@ def write_rst(summary, path, command):
         f"Commands: ``{command}``. Mean over seeds; ``!`` marks cells with runs "
         "whose correction raised a CorrectionWarning (left out of recovery and "
         "F1); ``start`` is the mean epoch at which correction started; ``ok`` "
-        "checks accuracy >= max(GCE, cleanlab) - 0.005 and F1 >= cleanlab's "
+        "checks accuracy >= max(GCE, ELR, cleanlab) - 0.005 (at rate 0 also >= "
+        "CE) and F1 >= cleanlab's; ``bal.`` is balanced accuracy, ``worst`` "
+        "the recall of the worst class, each for correction and the best peer "
         "(in parentheses outside issue 11's acceptance: pair and random-matrix "
         "noise at 0.6).",
         "",
@@ -290,6 +376,16 @@ def _command(args):
         f"--rates {' '.join(f'{r:g}' for r in args['rates'])} "
         f"--seeds {args['seeds']} --first-seed {args.get('first_seed', 0)} "
         f"--cv-folds {args['cv_folds']}"
+        + (
+            f" --imbalance {' '.join(args['imbalance'])}"
+            if args.get("imbalance", ["none"]) != ["none"]
+            else ""
+        )
+        + (
+            f" --methods {' '.join(args['methods'])}"
+            if list(args.get("methods", METHODS)) != list(METHODS)
+            else ""
+        )
     )
 
 
@@ -305,6 +401,16 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--cv-folds", type=int, default=5)
+    parser.add_argument(
+        "--imbalance",
+        nargs="+",
+        default=["none"],
+        choices=list(IMBALANCE_PROFILES),
+        help="class-size profiles of train and test (make_imbalanced)",
+    )
+    parser.add_argument(
+        "--methods", nargs="+", default=list(METHODS), choices=list(METHODS)
+    )
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default=None, help="JSON file for all runs")
     parser.add_argument("--rst", default=None, help="reST table for the docs")
@@ -323,9 +429,12 @@ def main(argv=None):
         from joblib import Parallel, delayed
 
         todo = list(cells(args))
-        print(f"{len(todo)} cells ({len(METHODS)} methods each)", flush=True)
+        print(f"{len(todo)} cells ({len(args.methods)} methods each)", flush=True)
         results = Parallel(n_jobs=args.n_jobs, verbose=10)(
-            delayed(run_cell)(*cell, args.cv_folds) for cell in todo
+            delayed(run_cell)(
+                *cell[:4], args.cv_folds, tuple(args.methods), imbalance=cell[4]
+            )
+            for cell in todo
         )
         commands = [_command(vars(args))]
         if args.out:

@@ -27,7 +27,14 @@ from ._config import (
     BenchmarkConfig,
 )
 from ._data import DATASETS, DEFAULT_REAL_NOISE, REAL_NOISE, load_benchmark_data
-from ._helpers import SPLITS, load_split, mean_std, text_table
+from ._helpers import (
+    IMBALANCE_PROFILES,
+    SPLITS,
+    load_split,
+    make_imbalanced,
+    mean_std,
+    text_table,
+)
 from ._pipeline import run
 from ._report import (
     RESULT_FIELDS,
@@ -73,6 +80,7 @@ __all__ = [
     "make_benchmark_noise",
     "cleanlab_available",
     "load_split",
+    "make_imbalanced",
     "rst_table",
     "text_table",
     "mean_std",
@@ -87,4 +95,5 @@ __all__ = [
     "DEFAULT_REAL_NOISE",
     "RESULT_FIELDS",
     "SPLITS",
+    "IMBALANCE_PROFILES",
 ]

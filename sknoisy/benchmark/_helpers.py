@@ -11,7 +11,14 @@ import types
 
 import numpy as np
 
-__all__ = ["SPLITS", "load_split", "mean_std", "text_table"]
+__all__ = [
+    "IMBALANCE_PROFILES",
+    "SPLITS",
+    "load_split",
+    "make_imbalanced",
+    "mean_std",
+    "text_table",
+]
 
 #: Split name -> (data set, preprocessing) of :func:`load_split`.
 SPLITS = types.MappingProxyType(
@@ -24,6 +31,8 @@ SPLITS = types.MappingProxyType(
         "mnist1d-std": ("mnist1d", "std"),
         "breast_cancer-std": ("breast_cancer", "std"),
         "wine-std": ("wine", "std"),
+        "wine-raw": ("wine", "raw"),
+        "breast_cancer-raw": ("breast_cancer", "raw"),
         "digits-robust": ("digits", "robust"),
         "digits-quantile": ("digits", "quantile"),
         "synthetic-std": ("synthetic", "std"),
@@ -124,6 +133,66 @@ def load_split(name, seed):
     elif prep == "x16":
         X_tr, X_te = X_tr / 16.0, X_te / 16.0
     return X_tr.astype(np.float32), X_te.astype(np.float32), y_tr, y_te
+
+
+#: Class-size profiles of :func:`make_imbalanced`.
+IMBALANCE_PROFILES = ("none", "longtail", "step")
+
+
+def make_imbalanced(X, y, profile, seed, ratio=10.0):
+    """Subsample the classes of ``(X, y)`` to an imbalanced profile.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, ...)
+        Samples.
+    y : ndarray of shape (n_samples,)
+        Labels.
+    profile : {"none", "longtail", "step"}
+        ``"longtail"``: class ``k`` of a seeded random order of the ``C``
+        classes keeps the share ``ratio ** (-k / (C - 1))`` of its samples
+        (the largest class all, the smallest ``1 / ratio``); ``"step"``: half
+        the classes (seeded) keep ``1 / ratio`` of their samples, the others
+        all; ``"none"``: unchanged.
+    seed : int
+        Seed of the class order and of the samples kept.
+    ratio : float, default=10.0
+        Size of the largest class over the smallest (about).
+
+    Returns
+    -------
+    X_sub, y_sub : ndarray
+        The kept samples, in their original order (at least 2 per class).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknoisy.benchmark import make_imbalanced
+    >>> y = np.repeat(np.arange(4), 100)
+    >>> _, y_sub = make_imbalanced(np.zeros((400, 1)), y, "step", seed=0)
+    >>> sorted(np.bincount(y_sub).tolist())
+    [10, 10, 100, 100]
+    """
+    if profile not in IMBALANCE_PROFILES:
+        raise ValueError(
+            f"unknown profile {profile!r}; choose one of "
+            f"{', '.join(IMBALANCE_PROFILES)}"
+        )
+    if profile == "none":
+        return X, y
+    rng = np.random.default_rng(seed)
+    classes = rng.permutation(np.unique(y))
+    c = len(classes)
+    if profile == "longtail":
+        shares = ratio ** (-np.arange(c) / max(c - 1, 1))
+    else:
+        shares = np.where(np.arange(c) < c // 2, 1.0 / ratio, 1.0)
+    keep = np.zeros(len(y), dtype=bool)
+    for label, share in zip(classes, shares):
+        rows = np.flatnonzero(y == label)
+        n = min(len(rows), max(2, int(round(share * len(rows)))))
+        keep[rng.choice(rows, n, replace=False)] = True
+    return X[keep], y[keep]
 
 
 def mean_std(values):
