@@ -316,6 +316,18 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         With ``label_correction``: the epoch (1-based, counted over the
         history) at which correction started, ``None`` when it never started
         (a :class:`~sknoisy.exceptions.CorrectionWarning` was raised then).
+    noise_matrix_ : ndarray of shape (n_classes, n_classes)
+        With ``label_correction``: the estimated noise matrix of the given
+        labels in cleanlab's convention, ``noise_matrix_[i, j] = P(given = i
+        | true = j)`` (each column sums to 1; sknoisy's row-stochastic
+        ``T`` is its transpose, see
+        :func:`~sknoisy.noise.from_cleanlab_noise_matrix`): the confident-joint
+        estimate of :func:`~sknoisy.noise.estimate_noise_matrix` from the given
+        labels and the running average of the outputs (``soft_labels_``),
+        from this one fit. See :ref:`noise_matrix`.
+    noise_rate_ : float
+        With ``label_correction``: the estimated share of wrong given labels,
+        ``P(given != true)``.
 
     See Also
     --------

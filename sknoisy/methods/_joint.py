@@ -26,8 +26,8 @@ class JointOptimization(TrainingMethod):
     labels; with ``refit_corrected`` a fresh module is trained with cross
     entropy on the corrected labels afterwards (stage 2). Its fitted
     attributes are ``corrected_labels_``, ``soft_labels_``,
-    ``label_issues_``, ``label_quality_``, ``predicted_labels_`` and
-    ``correction_start_``.
+    ``label_issues_``, ``label_quality_``, ``predicted_labels_``,
+    ``correction_start_``, ``noise_matrix_`` and ``noise_rate_``.
 
     Parameters
     ----------
