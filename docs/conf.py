@@ -34,6 +34,7 @@ templates_path = ["_templates"]
 exclude_patterns = [
     "_build",
     "robustness_table.rst",
+    "noharm_table.rst",
     "skorch_suite_result.rst",
     "scale_table.rst",
     "gen_modules/backreferences",
