@@ -451,3 +451,25 @@ def test_correction_warning_when_nothing_can_be_held_out():
     y = np.arange(6)  # one sample per class
     with pytest.warns(CorrectionWarning, match="could hold out no label"):
         jo(correction_start="auto", max_epochs=4, correction_window=2).fit(X, y)
+
+
+def test_a_class_that_correction_relabels_entirely_is_warned_about():
+    # One sample labelled "rare" inside class "a": correction relabels it, so
+    # the class vanishes from the corrected labels; that is said, not silent.
+    from sknoisy.exceptions import CorrectionWarning
+
+    X, y_clean = make_blobs(300, centers=3, random_state=0, cluster_std=1.0)
+    X = X.astype(np.float32)
+    y_clean = np.array(["a", "b", "c"], dtype=object)[y_clean]
+    y = y_clean.copy()
+    y[np.flatnonzero(y == "a")[0]] = "rare"
+    clf = NoisyLabelClassifier(label_correction="soft", max_epochs=30, random_state=0)
+    with pytest.warns(CorrectionWarning, match=r"class 'rare' \(1 sample\)") as rec:
+        clf.fit(X, y)
+    assert any("label_correction=None" in str(w.message) for w in rec)
+    assert "rare" not in set(clf.corrected_labels_)
+    # every class keeps samples: nothing of the kind is said
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y_clean)
+    assert not [w for w in caught if "relabelled every sample" in str(w.message)]
