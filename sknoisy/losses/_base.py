@@ -201,6 +201,10 @@ class _BaseLoss(nn.Module):
             if is_soft:
                 raise
             _reraise_out_of_range(exc, target, logits.shape[1])
+        return self._reduce(loss, weight)
+
+    def _reduce(self, loss, weight=None):
+        """Multiply the ``(B,)`` losses by ``weight`` and apply ``reduction``."""
         if weight is not None:
             weight = torch.as_tensor(weight, dtype=loss.dtype, device=loss.device)
             if weight.shape != loss.shape:

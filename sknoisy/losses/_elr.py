@@ -110,11 +110,4 @@ class ELRLoss(CrossEntropyLoss):
         target, is_soft = _check_inputs(logits, target)
         ce = _target_expectation(-F.log_softmax(logits, dim=1), target, is_soft)
         agreement = (elr_target.to(logits.dtype) * elr_probabilities(logits)).sum(1)
-        loss = ce + self.lam * torch.log1p(-agreement)
-        if weight is not None:
-            loss = loss * torch.as_tensor(weight, dtype=loss.dtype, device=loss.device)
-        if self.reduction == "mean":
-            return loss.mean()
-        if self.reduction == "sum":
-            return loss.sum()
-        return loss
+        return self._reduce(ce + self.lam * torch.log1p(-agreement), weight)
