@@ -20,7 +20,7 @@ from skorch.utils import to_tensor
 from ._classifier import NoisyLabelClassifier
 from .correction._callbacks import LabelCorrection
 from .losses._pruning import TruncationPruning
-from .methods import get_method
+from .methods import method_class
 from .utils._compat import (
     AccelerateCompat,
     criterion_names,
@@ -290,7 +290,7 @@ class AcceleratedNoisyLabelClassifier(
     # ------------------------------------------------------------------
     def _train(self, X, y_enc, source, sample_weight, reset=False, **fit_params):
         n_processes = _n_processes(self.accelerator)
-        if n_processes > 1 and get_method(self).name == "elr":
+        if n_processes > 1 and method_class(self).name == "elr":
             raise ValueError(
                 "loss='elr' keeps per-sample targets that each process would "
                 "update on its own shard only; across several processes they are "

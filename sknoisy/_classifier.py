@@ -41,7 +41,7 @@ from .losses import LOSSES
 from .losses._pruning import TruncationPruning
 from .losses._routing import LOSS_PARAMS, build_loss, loss_prunes
 from .losses._weights import SampleWeights
-from .methods import get_method
+from .methods import get_method, method_class
 from .models._infer import module_kwargs
 from .models._simple import MLP
 from .utils._adapter import InputAdapter
@@ -512,12 +512,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
                 "Pass either loss or criterion, not both: got "
                 f"loss={self.loss!r} and criterion={self.criterion!r}."
             )
-        if self.label_correction is not None and self.loss == "elr":
-            raise ValueError(
-                "loss='elr' is a training method of its own (early-learning "
-                "regularization); it cannot be combined with label_correction. "
-                "Pass label_correction=None, or another loss."
-            )
+        method_class(self)  # refuses parameters that ask for two methods
         if self.label_correction is not None and self.criterion is not None:
             raise ValueError(
                 "label_correction needs a sknoisy loss (parameter loss), "
@@ -555,7 +550,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     # Initialisation: callbacks, module, criteria, optimizer
     # ------------------------------------------------------------------
     def _uses_label_state(self):
-        return get_method(self).uses_label_state or loss_prunes(
+        return method_class(self).uses_label_state or loss_prunes(
             self.loss, self.criterion
         )
 
@@ -616,7 +611,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             super().initialize_criterion()
         else:
             self.criterion_ = loss
-        has_state = "label_state" in criterion_names(self)
+        has_state = self._label_state() is not None
         if self._uses_label_state():
             if not has_state:  # else fit resets it
                 self.label_state_ = LabelState()
@@ -632,7 +627,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
     def _resolved_lr(self):
         if isinstance(self.lr, str):  # "auto"
-            return get_method(self).default_lr
+            return method_class(self).default_lr
         return self.lr
 
     def get_params_for_optimizer(self, prefix, named_parameters):

@@ -150,3 +150,14 @@ def test_elr_with_sample_weight_weighs_the_whole_loss(noisy_blobs):
     assert np.isfinite(a.predict_proba(X)).all()
     # zero-weight samples still get targets (they are trained on, weight 0)
     assert a.label_state_.average[: len(y) // 2].sum() > 0
+
+
+def test_the_registry_picks_one_method_from_the_parameters():
+    from sknoisy.methods import JointOptimization, TrainingMethod, method_class
+
+    assert method_class(NoisyLabelClassifier()) is TrainingMethod
+    assert method_class(NoisyLabelClassifier(loss="elr")) is EarlyLearningRegularization
+    net = NoisyLabelClassifier(label_correction="hard")
+    assert method_class(net) is JointOptimization
+    with pytest.raises(ValueError, match="joint_optimization, elr"):
+        method_class(NoisyLabelClassifier(loss="elr", label_correction="hard"))

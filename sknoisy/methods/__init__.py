@@ -4,14 +4,15 @@ A training method is a small object with the hooks the estimator calls
 (its callbacks, the start of a run's per-sample state, the loss of a training
 batch, what follows the training epochs, the fitted attributes it sets).
 :class:`~sknoisy.NoisyLabelClassifier` picks one from its parameters through
-:func:`get_method`; adding a method is a new module here plus one entry in
+:func:`get_method`; adding a method is a new module here (whose
+``asked_for`` names the parameter setting that asks for it) plus one entry in
 ``METHODS``. See :ref:`developers`.
 """
 
 from ._base import TrainingMethod
 from ._elr import EarlyLearningRegularization
 from ._joint import JointOptimization
-from ._registry import METHODS, get_method, method_name
+from ._registry import METHODS, get_method, method_class, method_name
 
 __all__ = [
     "METHODS",
@@ -19,5 +20,6 @@ __all__ = [
     "JointOptimization",
     "TrainingMethod",
     "get_method",
+    "method_class",
     "method_name",
 ]

@@ -40,6 +40,15 @@ class TrainingMethod:
     def __init__(self, net):
         pass
 
+    @classmethod
+    def asked_for(cls, net):
+        """The parameter setting of ``net`` that asks for this method, or None.
+
+        For example ``"label_correction='soft'"``; plain training is what no
+        parameter asks for.
+        """
+        return None
+
     def callbacks(self):
         """``(name, callback)`` pairs the method adds before skorch's own."""
         return []

@@ -39,6 +39,10 @@ class EarlyLearningRegularization(TrainingMethod):
         super().__init__(net)
         self.beta = float(net.elr_beta)
 
+    @classmethod
+    def asked_for(cls, net):
+        return "loss='elr'" if isinstance(net.loss, str) and net.loss == "elr" else None
+
     def reset_state(self, state, y_enc, n_classes, weights=None, prunes=False):
         return state.reset(y_enc, n_classes, with_weights=prunes, running=True)
 

@@ -59,6 +59,12 @@ class JointOptimization(TrainingMethod):
         self.refit = net.refit_corrected
         self.epochs = net.refit_epochs or net.max_epochs
 
+    @classmethod
+    def asked_for(cls, net):
+        if net.label_correction is None:
+            return None
+        return f"label_correction={net.label_correction!r}"
+
     def callbacks(self):
         return [("label_correction", self.correction)]
 

@@ -6,16 +6,49 @@ from ._base import TrainingMethod
 from ._elr import EarlyLearningRegularization
 from ._joint import JointOptimization
 
-__all__ = ["METHODS", "get_method", "method_name"]
+__all__ = ["METHODS", "get_method", "method_class", "method_name"]
 
 #: Every training method by name. A new method is a module of this package
-#: plus an entry here (and, in :func:`method_name`, the parameter that asks
-#: for it).
+#: (a :class:`TrainingMethod` whose ``asked_for`` names the parameter setting
+#: that asks for it) plus an entry here.
 METHODS = {
     "plain": TrainingMethod,
     "joint_optimization": JointOptimization,
     "elr": EarlyLearningRegularization,
 }
+
+
+def method_class(net):
+    """The class of the training method ``net``'s parameters ask for.
+
+    Parameters
+    ----------
+    net : NoisyLabelClassifier
+        The estimator.
+
+    Returns
+    -------
+    cls : type
+        The one class of :data:`METHODS` whose ``asked_for(net)`` names a
+        parameter setting; :class:`TrainingMethod` (plain training) when none
+        does.
+
+    Raises
+    ------
+    ValueError
+        When the parameters ask for two methods (``label_correction`` with
+        ``loss="elr"``, for example).
+    """
+    asked = [(cls, cls.asked_for(net)) for cls in METHODS.values()]
+    asked = [(cls, setting) for cls, setting in asked if setting is not None]
+    if len(asked) > 1:
+        settings = [setting for _, setting in asked]
+        names = ", ".join(cls.name for cls, _ in asked)
+        raise ValueError(
+            f"{settings[-1]} cannot be combined with {settings[0]}: each asks "
+            f"for a training method of its own ({names}). Pass only one."
+        )
+    return asked[0][0] if asked else METHODS["plain"]
 
 
 def method_name(net):
@@ -33,11 +66,7 @@ def method_name(net):
         ``label_correction`` is set, ``"elr"`` for ``loss="elr"``, else
         ``"plain"``.
     """
-    if net.label_correction is not None:
-        return "joint_optimization"
-    if isinstance(net.loss, str) and net.loss == "elr":
-        return "elr"
-    return "plain"
+    return method_class(net).name
 
 
 def get_method(net):
@@ -52,4 +81,4 @@ def get_method(net):
     >>> get_method(NoisyLabelClassifier(loss="gce")).name
     'plain'
     """
-    return METHODS[method_name(net)](net)
+    return method_class(net)(net)
