@@ -6,6 +6,7 @@ from numbers import Real
 
 import numpy as np
 
+from ..exceptions import CorrectionWarning, _warn
 from ..noise._estimate import estimate_noise_matrix
 
 __all__ = ["check_issue_options", "issues_table", "label_attributes", "sample_index"]
@@ -64,9 +65,15 @@ def label_attributes(state, y_enc, decode, history):
         ``soft_labels_``, ``corrected_labels_``, ``label_issues_``,
         ``correction_start_``, ``label_quality_``, ``predicted_labels_``,
         ``noise_matrix_`` and ``noise_rate_``.
+
+    Warns
+    -----
+    CorrectionWarning
+        When no corrected label keeps a class of the given labels.
     """
     soft = state.current_labels().cpu().numpy().copy()
     corrected = soft.argmax(axis=1)
+    warn_vanished_classes(y_enc, corrected, decode)
     noise_matrix, noise_rate = fitted_noise_matrix(state, y_enc)
     return {
         "soft_labels_": soft,
@@ -78,6 +85,27 @@ def label_attributes(state, y_enc, decode, history):
         "noise_matrix_": noise_matrix,
         "noise_rate_": noise_rate,
     }
+
+
+def warn_vanished_classes(y_enc, corrected, decode):
+    """Warn when correction relabelled every sample of a given class."""
+    given = np.bincount(np.asarray(y_enc))
+    kept = np.bincount(corrected, minlength=len(given))
+    gone = np.flatnonzero((given > 0) & (kept[: len(given)] == 0))
+    if not len(gone):
+        return
+    names = ", ".join(
+        f"{label!r} ({int(given[code])} sample{'s' if given[code] > 1 else ''})"
+        for code, label in zip(gone, decode(gone))
+    )
+    _warn(
+        f"Label correction relabelled every sample of class {names}: no "
+        "corrected label keeps it. If the class is real, it is too small or too "
+        "close to another one for correction to keep; check those samples "
+        "(get_label_issues) and train without correcting "
+        "(label_correction=None), or give the class more samples.",
+        CorrectionWarning,
+    )
 
 
 def fitted_noise_matrix(state, y_enc):

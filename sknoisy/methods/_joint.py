@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from ..correction._callbacks import LabelCorrection
 from ..correction._issues import label_attributes
 from ..correction._objective import jo_objective, jo_regularizers
-from ..exceptions import CorrectionWarning, _warn
 from ..losses import CrossEntropyLoss
 from ._base import TrainingMethod
 
@@ -100,30 +99,7 @@ class JointOptimization(TrainingMethod):
         return self.epochs if self.refit else None
 
     def fitted_attributes(self, state, y_enc, decode, history):
-        attributes = label_attributes(state, y_enc, decode, history)
-        _warn_vanished_classes(y_enc, state.current_labels().argmax(1), decode)
-        return attributes
-
-
-def _warn_vanished_classes(y_enc, corrected, decode):
-    """Warn when correction relabelled every sample of a given class."""
-    given = np.bincount(np.asarray(y_enc))
-    kept = np.bincount(corrected.cpu().numpy(), minlength=len(given))
-    gone = np.flatnonzero((given > 0) & (kept[: len(given)] == 0))
-    if not len(gone):
-        return
-    names = ", ".join(
-        f"{label!r} ({int(given[code])} sample{'s' if given[code] > 1 else ''})"
-        for code, label in zip(gone, decode(gone))
-    )
-    _warn(
-        f"Label correction relabelled every sample of class {names}: no "
-        "corrected label keeps it. If the class is real, it is too small or too "
-        "close to another one for correction to keep; check those samples "
-        "(get_label_issues) and train without correcting "
-        "(label_correction=None), or give the class more samples.",
-        CorrectionWarning,
-    )
+        return label_attributes(state, y_enc, decode, history)
 
 
 def class_prior(prior, y_enc, n_classes, weights=None):
