@@ -72,6 +72,7 @@ from sknoisy.benchmark import (
     inject_noise,
     load_split,
     make_imbalanced,
+    text_table,
 )
 
 # Names of sknoisy.benchmark.SPLITS: issue 11's matrix, and data outside it to
@@ -325,12 +326,7 @@ def table_rows(summary):
 
 
 def print_report(summary):
-    header, rows = table_rows(summary)
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("-+-".join("-" * w for w in widths))
-    for row in rows:
-        print(" | ".join(str(x).ljust(w) for x, w in zip(row, widths)))
+    print(text_table(*table_rows(summary)))
     scope = [r for r in summary if r["in_scope"]]
     n = len(scope)
     print(

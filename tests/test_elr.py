@@ -7,6 +7,7 @@ from sklearn.datasets import make_blobs
 from sklearn.model_selection import GridSearchCV
 
 from sknoisy import NoisyLabelClassifier
+from sknoisy.benchmark import inject_noise
 from sknoisy.losses import LOSSES, ELRLoss
 from sknoisy.methods import EarlyLearningRegularization, get_method
 
@@ -76,11 +77,8 @@ def test_elr_loss_without_targets_is_cross_entropy(batch):
 @pytest.fixture
 def noisy_blobs():
     X, y = make_blobs(240, centers=4, cluster_std=2.0, random_state=0)
-    rng = np.random.default_rng(0)
-    flip = rng.random(len(y)) < 0.3
-    y_noisy = y.copy()
-    y_noisy[flip] = (y[flip] + rng.integers(1, 4, flip.sum())) % 4
-    return X.astype(np.float32), y_noisy
+    X = X.astype(np.float32)
+    return X, inject_noise(X, y, "symmetric", 0.3, seed=0)
 
 
 def test_elr_is_a_method_with_its_targets_in_the_label_state(noisy_blobs):

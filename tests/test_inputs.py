@@ -50,6 +50,7 @@ def assert_same_fit(a, b, X_a, X_b):
     """Two fits on the same data in two forms agree in everything."""
     np.testing.assert_array_equal(a.classes_, b.classes_)
     np.testing.assert_allclose(a.predict_proba(X_a), b.predict_proba(X_b), atol=1e-6)
+    np.testing.assert_array_equal(a.predict(X_a), b.predict(X_b))
     for name in ("label_quality_", "corrected_labels_", "pruning_weights_"):
         if hasattr(a, name):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name))

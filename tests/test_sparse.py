@@ -4,8 +4,6 @@ skorch trains on a sparse CSR X; so does NoisyLabelClassifier, with the same
 result as on the dense X (the batches are the same float32 rows).
 """
 
-import warnings
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -16,8 +14,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import get_tags
 from skorch.dataset import ValidSplit
 
+# Two fits of the same data in two forms, as for memmaps and Datasets; _quiet
+# (autouse) silences CorrectionWarning in this module too.
+from test_inputs import _quiet, assert_same_fit, fast  # noqa: F401
+
 from sknoisy import NoisyLabelClassifier
-from sknoisy.exceptions import CorrectionWarning
 from sknoisy.fastpath import TensorLoader
 from sknoisy.utils._data import BatchedDataset
 
@@ -26,29 +27,6 @@ X, Y = make_classification(
 )
 X[np.abs(X) < 0.8] = 0.0  # about half the entries are zero
 LABELS = np.array(["ant", "bee", "cat"])[Y]
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CorrectionWarning)
-        yield
-
-
-def fast(**params):
-    params = {"max_epochs": 3, "batch_size": 16, "random_state": 0, **params}
-    return NoisyLabelClassifier(**params)
-
-
-def assert_same(dense, sparse, X_dense, X_sparse):
-    np.testing.assert_array_equal(dense.classes_, sparse.classes_)
-    np.testing.assert_allclose(
-        dense.predict_proba(X_dense), sparse.predict_proba(X_sparse), atol=1e-6
-    )
-    np.testing.assert_array_equal(dense.predict(X_dense), sparse.predict(X_sparse))
-    for name in ("label_quality_", "corrected_labels_", "pruning_weights_"):
-        if hasattr(dense, name):
-            np.testing.assert_array_equal(getattr(dense, name), getattr(sparse, name))
 
 
 @pytest.mark.parametrize(
@@ -69,7 +47,7 @@ def test_sparse_csr_fits_as_dense(params):
     y = Y if "train_split" in params else LABELS
     dense = fast(**params).fit(X, y)
     sparse = fast(**params).fit(Xs, y)
-    assert_same(dense, sparse, X, Xs)
+    assert_same_fit(dense, sparse, X, Xs)
     assert sparse.n_features_in_ == X.shape[1]
     assert len(sparse.history) == len(dense.history)
 
@@ -79,7 +57,7 @@ def test_sample_weight_and_partial_fit_on_sparse():
     Xs = sp.csr_matrix(X)
     dense = fast().fit(X, Y, sample_weight=weight).partial_fit(X, Y)
     sparse = fast().fit(Xs, Y, sample_weight=weight).partial_fit(Xs, Y)
-    assert_same(dense, sparse, X, Xs)
+    assert_same_fit(dense, sparse, X, Xs)
     # Dense and sparse inputs are interchangeable once fitted.
     np.testing.assert_allclose(sparse.predict_proba(X), dense.predict_proba(Xs))
 
@@ -90,7 +68,7 @@ def test_sample_weight_and_partial_fit_on_sparse():
 def test_other_sparse_formats_are_converted_to_csr(to_sparse):
     dense = fast(max_epochs=2).fit(X, Y)
     sparse = fast(max_epochs=2).fit(to_sparse(X), Y)
-    assert_same(dense, sparse, X, to_sparse(X))
+    assert_same_fit(dense, sparse, X, to_sparse(X))
 
 
 def test_sparse_rows_are_densified_per_batch_only():
