@@ -1,4 +1,4 @@
-"""Pickle size of a fitted correction model against plain cross entropy.
+"""Pickle size of a fitted correction or ELR model against plain cross entropy.
 
 Issue 12 bounds the pickled label state: a correction model may be at most
 ``2 * n * C * 8`` bytes larger than the same model trained with cross entropy
@@ -37,13 +37,19 @@ def main(argv=None):
         jo = NoisyLabelClassifier(
             label_correction="soft", correction_start=1, **params
         ).fit(X, y)
+    elr = NoisyLabelClassifier(loss="elr", **params).fit(X, y)
     size_ce, size_jo = len(pickle.dumps(ce)), len(pickle.dumps(jo))
+    size_elr = len(pickle.dumps(elr))
     bound = 2 * args.n * args.classes * 8
     print(
         f"n={args.n}, C={args.classes}: CE {size_ce / 1e6:.1f} MB, soft correction "
         f"{size_jo / 1e6:.1f} MB, extra {(size_jo - size_ce) / 1e6:.1f} MB "
         f"(bound 2nC*8 = {bound / 1e6:.1f} MB): "
         + ("within" if size_jo - size_ce <= bound else "OVER")
+    )
+    print(
+        f"  ELR {size_elr / 1e6:.1f} MB, extra {(size_elr - size_ce) / 1e6:.1f} MB "
+        f"(its targets, n*C*4 = {args.n * args.classes * 4 / 1e6:.1f} MB)"
     )
 
 

@@ -7,7 +7,7 @@ from numbers import Real
 import numpy as np
 
 from ..exceptions import CorrectionWarning, _warn
-from ..noise._estimate import estimate_noise_matrix
+from ..noise._estimate import estimate_from_rows
 
 __all__ = ["check_issue_options", "issues_table", "label_attributes", "sample_index"]
 
@@ -122,9 +122,10 @@ def fitted_noise_matrix(state, y_enc):
     the average keeps sharpening toward the true class, and it needs no
     extra state.
     """
-    average = state.average.detach().cpu().numpy().astype(np.float64)
-    average /= np.maximum(average.sum(axis=1, keepdims=True), 1e-12)
-    return estimate_noise_matrix(np.asarray(y_enc), average)
+    # Rows normalised and in float64 block by block: no n x C copy of the
+    # state at the end of every fit.
+    average = state.average.detach().cpu().numpy()
+    return estimate_from_rows(np.asarray(y_enc, dtype=np.int64), average, True)
 
 
 def correction_start(history):

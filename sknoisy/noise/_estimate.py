@@ -8,8 +8,14 @@ __all__ = ["estimate_noise_matrix"]
 
 
 def _check_inputs(labels, probs):
-    """Validated copies: labels as int64 codes, probs as float64 (n, C)."""
-    probs = np.array(probs, dtype=np.float64, copy=True)
+    """Validated inputs: labels as int64 codes, probs as a float (n, C) array.
+
+    A float array is checked where it lies (no copy; nothing here or in the
+    estimate writes to it); other input is converted to float64.
+    """
+    probs = np.asarray(probs)
+    if probs.dtype.kind != "f":
+        probs = probs.astype(np.float64)
     if probs.ndim != 2 or probs.shape[1] < 2 or probs.shape[0] < 1:
         raise ValueError(
             "probs must be a 2-D array of shape (n_samples, n_classes) with at "
@@ -23,7 +29,7 @@ def _check_inputs(labels, probs):
             f"output, not logits); got values in [{probs.min():.3g}, "
             f"{probs.max():.3g}]."
         )
-    sums = probs.sum(axis=1)
+    sums = probs.sum(axis=1, dtype=np.float64)
     bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
     if len(bad):
         raise ValueError(
@@ -127,19 +133,52 @@ def estimate_noise_matrix(labels, probs):
     0.1
     """
     codes, probs = _check_inputs(labels, probs)
+    return estimate_from_rows(codes, probs)
+
+
+#: Values of ``probs`` converted to float64 at a time (8 MiB): the
+#: estimate's memory does not grow with the number of samples.
+_BLOCK_VALUES = 2**20
+
+
+def _float64_rows(probs, start, block, normalize):
+    """Rows ``start:start + block`` of ``probs`` in float64 (rows summing to 1)."""
+    rows = probs[start : start + block].astype(np.float64)
+    if normalize:
+        rows /= np.maximum(rows.sum(axis=1, keepdims=True), 1e-12)
+    return rows
+
+
+def estimate_from_rows(codes, probs, normalize=False):
+    """The confident-joint estimate of validated inputs, block by block.
+
+    ``normalize`` divides each row by its sum first (the running averages of
+    a correcting fit). Every value is computed in float64 as if ``probs``
+    were converted whole, without holding such a copy.
+    """
     n, c = probs.shape
+    block = max(1, _BLOCK_VALUES // c)
     counts = np.bincount(codes, minlength=c).astype(np.float64)
     present = counts > 0
     # Per-class threshold: mean self-confidence; absent classes never pass.
-    self_conf = np.bincount(codes, weights=probs[np.arange(n), codes], minlength=c)
+    given_p = np.empty(n)
+    for start in range(0, n, block):
+        rows = _float64_rows(probs, start, block, normalize)
+        given_p[start : start + len(rows)] = rows[
+            np.arange(len(rows)), codes[start : start + len(rows)]
+        ]
+    self_conf = np.bincount(codes, weights=given_p, minlength=c)
     thresholds = np.full(c, np.inf)
     thresholds[present] = self_conf[present] / counts[present]
-    passes = probs >= thresholds - 1e-6
-    n_pass = passes.sum(axis=1)
-    guess = np.where(n_pass > 1, probs.argmax(axis=1), passes.argmax(axis=1))
-    counted = n_pass > 0
     joint = np.zeros((c, c))
-    np.add.at(joint, (codes[counted], guess[counted]), 1.0)
+    for start in range(0, n, block):
+        rows = _float64_rows(probs, start, block, normalize)
+        passes = rows >= thresholds - 1e-6
+        n_pass = passes.sum(axis=1)
+        guess = np.where(n_pass > 1, rows.argmax(axis=1), passes.argmax(axis=1))
+        counted = n_pass > 0
+        given = codes[start : start + len(rows)]
+        np.add.at(joint, (given[counted], guess[counted]), 1.0)
     # Calibrate: each given class keeps its label count.
     row_sums = joint.sum(axis=1)
     empty_rows = present & (row_sums == 0)
