@@ -54,6 +54,7 @@ SKNOISY_VARIANTS = {
     "truncated_gce": {"loss": "truncated_gce"},
     "encouraging": {"loss": "encouraging"},
     "soft_correction": {"loss": "ce", "label_correction": "soft"},
+    "elr": {"loss": "elr"},
 }
 
 
@@ -151,9 +152,13 @@ def sknoisy_fit(module, module_kwargs, X, y, args, path, variant):
 
 
 def _same_loss(variant):
-    """The sknoisy loss of a variant when it is not plain cross entropy."""
+    """The sknoisy loss of a variant when plain skorch can train with it.
+
+    None for cross entropy, and for ELR, whose regularizer needs sknoisy's
+    per-sample targets (without them ELRLoss is cross entropy).
+    """
     loss = SKNOISY_VARIANTS[variant]["loss"]
-    return None if loss == "ce" else loss
+    return None if loss in ("ce", "elr") else loss
 
 
 def configurations(args):
