@@ -151,11 +151,15 @@ class NoisyLabelClassifier(NeuralNetClassifier):
     bootstrap_mode : {"soft", "hard"}, default="soft"
         Variant of ``"bootstrap"``.
     elr_lambda : float, default=3.0
-        Weight of ``"elr"``'s early-learning regularizer, ``>= 0`` (the
-        paper's CIFAR-10 value; 7 on CIFAR-100).
+        Weight of the early-learning regularizer of ``"elr"`` and of label
+        correction, ``>= 0`` (the paper's CIFAR-10 value; 7 on CIFAR-100).
+        With ``label_correction``, 0 leaves it out (Tanaka's objective).
     elr_beta : float, default=0.7
-        Momentum of ``"elr"``'s per-sample targets, in [0, 1) (the paper's
-        CIFAR-10 value; 0.9 on CIFAR-100).
+        Momentum of the regularizer's per-sample targets, in [0, 1) (the
+        paper's CIFAR-10 value; 0.9 on CIFAR-100). ``"elr"`` folds them per
+        batch as the paper does; label correction once per epoch, from the
+        outputs it records anyway (so every process of a multi-process fit
+        holds the same targets).
     prune_start : int, default=None
         First epoch (1-based) at which ``"truncated_gce"`` prunes samples.
         ``None`` scales the paper's schedule (epoch 40 of 120) to
@@ -166,6 +170,17 @@ class NoisyLabelClassifier(NeuralNetClassifier):
     label_correction : {None, "hard", "soft"}, default=None
         Correct the training labels during fit (joint optimisation). See
         :class:`sknoisy.LabelCorrection`.
+    correction_rule : {"confident", "all"}, default="confident"
+        Which labels correction replaces. ``"confident"``: only those that
+        the network's averaged outputs confidently put in another class
+        (per-class thresholds, as confident learning's confident joint);
+        the others keep their given label, the early-learning regularizer
+        (``elr_lambda``) holds from the first epoch, and the prior and
+        entropy terms (``alpha``, ``beta``) are weighted by the share of
+        replaced labels (full weight from 20%). ``"all"``: every label, with
+        the prior and entropy terms at full weight throughout (Tanaka et al.
+        2018; with ``elr_lambda=0`` the paper's objective, and sknoisy's
+        default until issue 23). See :ref:`no-harm`.
     alpha : float, default=1.2
         Weight of the prior term ``KL(prior || mean softmax)`` of joint
         optimisation.
@@ -220,10 +235,12 @@ class NoisyLabelClassifier(NeuralNetClassifier):
     optimizer : torch.optim.Optimizer class, default=torch.optim.Adam
         Optimizer; its arguments are given as ``optimizer__*``.
     lr : float or "auto", default="auto"
-        Learning rate. ``"auto"`` is 1e-3 for plain training and 1e-2 with
-        ``label_correction``: joint optimisation needs a high learning rate so
-        that the network does not memorise the noisy labels before they are
-        corrected (Tanaka et al. 2018 train stage 1 at a constant high rate).
+        Learning rate. ``"auto"`` is 1e-3, and 1e-2 with
+        ``correction_rule="all"``: replacing every label needs a network that
+        has learned much by the end of early learning (Tanaka et al. 2018
+        train stage 1 at a constant high rate), while ``"confident"``
+        replaces only what the network is sure of, and the early-learning
+        regularizer keeps it from memorising the noisy labels meanwhile.
     max_epochs : int, default=50
         Number of epochs. ``0`` initialises the network and trains nothing
         (as in skorch: load parameters, or train later with
@@ -370,6 +387,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         "prune_start": [None, Interval(Integral, 1, None, closed="left")],
         "prune_every": [None, Interval(Integral, 1, None, closed="left")],
         "label_correction": [None, StrOptions({"hard", "soft"})],
+        "correction_rule": [StrOptions({"confident", "all"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],
         "prior": [StrOptions({"uniform", "empirical"}), "array-like"],
@@ -423,6 +441,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         prune_start=None,
         prune_every=None,
         label_correction=None,
+        correction_rule="confident",
         alpha=1.2,
         beta=0.8,
         prior="empirical",
@@ -627,7 +646,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
     def _resolved_lr(self):
         if isinstance(self.lr, str):  # "auto"
-            return method_class(self).default_lr
+            return method_class(self).learning_rate(self)
         return self.lr
 
     def get_params_for_optimizer(self, prefix, named_parameters):

@@ -173,16 +173,75 @@ def test_reproducible(flipped_blobs):
 def test_prior_term_prevents_collapse():
     # Features carry no information: without the prior term, hard updates let
     # the labels drift into a few classes; the prior keeps all classes alive.
+    # (Tanaka's rule, which replaces every label.)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 5))
     y = np.arange(300) % 4
-    kwargs = {"label_correction": "hard", "correction_start": 1, "max_epochs": 30}
+    kwargs = {
+        "label_correction": "hard",
+        "correction_start": 1,
+        "max_epochs": 30,
+        "correction_rule": "all",
+        "elr_lambda": 0.0,
+    }
     free = jo(alpha=0.0, beta=2.0, prior="uniform", **kwargs).fit(X, y)
     held = jo(alpha=2.0, beta=2.0, prior="uniform", **kwargs).fit(X, y)
     counts_free = np.bincount(free.soft_labels_.argmax(1), minlength=4)
     counts_held = np.bincount(held.soft_labels_.argmax(1), minlength=4)
     assert counts_free.min() == 0  # at least one class died out
     assert counts_held.min() > 0.1 * 300  # every class keeps its share
+
+
+def test_confident_rule_flags_what_confident_learning_would():
+    # Per-class thresholds are the mean probability that a class's given
+    # samples get; a label is replaced only when it is below its own class's
+    # threshold and another class clears its threshold. A rare class with
+    # low confidence (class 2) keeps its samples.
+    from sknoisy.correction import LabelState
+
+    y = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2])
+    average = torch.tensor(
+        [
+            [0.9, 0.1, 0.0],
+            [0.9, 0.1, 0.0],
+            [0.1, 0.9, 0.0],  # labelled 0, confidently 1: replaced
+            [0.0, 1.0, 0.0],
+            [0.1, 0.9, 0.0],
+            [0.3, 0.7, 0.0],  # below class 1's bar (0.867), 0 is not >= 0.633
+            [0.6, 0.0, 0.4],  # rare class, low confidence: its own bar is 0.35
+            [0.3, 0.4, 0.3],
+        ]
+    )
+    state = LabelState().reset(y, 3, prior=[1 / 3] * 3, confident=True)
+    state.average.copy_(average)
+    state.n_averaged.fill_(1)
+    assert state.class_thresholds().tolist() == pytest.approx(
+        [0.633, 0.867, 0.35], abs=1e-3
+    )
+    state.set_phase(1)
+    assert state.update_labels() == 1
+    assert state.flagged.tolist() == [
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
+    assert state.label_argmax.tolist() == [0, 0, 1, 1, 1, 1, 2, 2]
+    labels = state.current_labels()
+    assert torch.equal(labels[2], average[2])  # the replaced label: the average
+    assert labels[6].tolist() == [0.0, 0.0, 1.0]  # the others: given, one-hot
+    assert state.flagged_share == pytest.approx(1 / 8)
+    # Tanaka's rule replaces every label by the average
+    tanaka_state = LabelState().reset(y, 3, prior=[1 / 3] * 3)
+    tanaka_state.average.copy_(average)
+    tanaka_state.n_averaged.fill_(1)
+    tanaka_state.set_phase(1)
+    assert tanaka_state.update_labels() == 3
+    assert torch.equal(tanaka_state.current_labels(), average)
 
 
 def test_auto_start_detects_early_learning(flipped_blobs):
@@ -370,9 +429,16 @@ def test_prior_term_finite_when_a_class_underflows():
     assert torch.isfinite(loss) and torch.isfinite(logits.grad).all()
 
 
+def tanaka(**kwargs):
+    """A correcting estimator with Tanaka's rule (every label replaced)."""
+    return jo(correction_rule="all", elr_lambda=0.0, **kwargs)
+
+
 def test_learning_rate_annealed_with_correction_only(flipped_blobs):
     X, _, y_noisy, _ = flipped_blobs
-    corrected = jo(max_epochs=10).fit(X, y_noisy)  # lr="auto" -> 1e-2
+    default = jo(max_epochs=10).fit(X, y_noisy)  # lr="auto" -> 1e-3
+    assert default.history[:, "lr"] == pytest.approx([1e-3] * 8 + [1e-4] * 2)
+    corrected = tanaka(max_epochs=10).fit(X, y_noisy)  # lr="auto" -> 1e-2
     lrs = corrected.history[:, "lr"]
     assert lrs[:8] == pytest.approx([1e-2] * 8)
     assert lrs[8:] == pytest.approx([1e-3] * 2)  # last 20% at 0.1x
@@ -381,10 +447,10 @@ def test_learning_rate_annealed_with_correction_only(flipped_blobs):
     assert "lr" not in plain.history[-1]  # no annealing without correction
     forced = NoisyLabelClassifier(max_epochs=10, anneal_lr=True, random_state=0)
     assert forced.fit(X, y_noisy).history[-1, "lr"] == pytest.approx(1e-4)
-    off = jo(max_epochs=10, anneal_lr=False).fit(X, y_noisy)
+    off = tanaka(max_epochs=10, anneal_lr=False).fit(X, y_noisy)
     assert "lr" not in off.history[-1]
     # the refit stage and partial_fit anneal their own epochs
-    refit = jo(max_epochs=10, refit_corrected=True, refit_epochs=5).fit(X, y_noisy)
+    refit = tanaka(max_epochs=10, refit_corrected=True, refit_epochs=5).fit(X, y_noisy)
     assert refit.history[:, "lr"][10:] == pytest.approx([1e-2] * 4 + [1e-3])
     refit.partial_fit(X, y_noisy)  # 10 correcting epochs, then the 5 refit ones
     expected = [1e-2] * 8 + [1e-3] * 2 + [1e-2] * 4 + [1e-3]
@@ -454,8 +520,9 @@ def test_correction_warning_when_nothing_can_be_held_out():
 
 
 def test_a_class_that_correction_relabels_entirely_is_warned_about():
-    # One sample labelled "rare" inside class "a": correction relabels it, so
-    # the class vanishes from the corrected labels; that is said, not silent.
+    # One sample labelled "rare" inside class "a". Tanaka's rule relabels it,
+    # so the class vanishes from the corrected labels; the default rule
+    # cannot judge a class of one sample and keeps it. Both are said.
     from sknoisy.exceptions import CorrectionWarning
 
     X, y_clean = make_blobs(300, centers=3, random_state=0, cluster_std=1.0)
@@ -463,13 +530,31 @@ def test_a_class_that_correction_relabels_entirely_is_warned_about():
     y_clean = np.array(["a", "b", "c"], dtype=object)[y_clean]
     y = y_clean.copy()
     y[np.flatnonzero(y == "a")[0]] = "rare"
-    clf = NoisyLabelClassifier(label_correction="soft", max_epochs=30, random_state=0)
+    kwargs = {"label_correction": "soft", "max_epochs": 30, "random_state": 0}
+    clf = NoisyLabelClassifier(correction_rule="all", **kwargs)
     with pytest.warns(CorrectionWarning, match=r"class 'rare' \(1 sample\)") as rec:
         clf.fit(X, y)
     assert any("label_correction=None" in str(w.message) for w in rec)
     assert "rare" not in set(clf.corrected_labels_)
+    default = NoisyLabelClassifier(**kwargs)
+    with pytest.warns(
+        CorrectionWarning, match=r"cannot judge.*'rare' \(1 sample\)"
+    ) as rec:
+        default.fit(X, y)
+    assert any("correction_rule='all'" in str(w.message) for w in rec)
+    assert "rare" in set(default.corrected_labels_)
     # every class keeps samples: nothing of the kind is said
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf.fit(X, y_clean)
-    assert not [w for w in caught if "relabelled every sample" in str(w.message)]
+        default.fit(X, y_clean)
+    said = [str(w.message) for w in caught]
+    assert not [m for m in said if "relabelled every sample" in m or "judge" in m]
+
+
+def test_class_names_in_warnings_are_the_labels_themselves():
+    # numpy integer labels are named as 2, not np.int64(2)
+    from sknoisy.correction._issues import _class_names
+
+    decode = np.array([10, 20, 30]).__getitem__
+    assert _class_names(np.array([2]), np.array([5, 5, 1]), decode) == "30 (1 sample)"

@@ -74,6 +74,8 @@ def label_attributes(state, y_enc, decode, history):
     soft = state.current_labels().cpu().numpy().copy()
     corrected = soft.argmax(axis=1)
     warn_vanished_classes(y_enc, corrected, decode)
+    if state._confident and correction_start(history) is not None:
+        warn_unjudged_classes(y_enc, decode)
     noise_matrix, noise_rate = fitted_noise_matrix(state, y_enc)
     return {
         "soft_labels_": soft,
@@ -87,6 +89,37 @@ def label_attributes(state, y_enc, decode, history):
     }
 
 
+def _class_names(codes, counts, decode):
+    labels = np.asarray(decode(np.asarray(codes))).tolist()
+    return ", ".join(
+        f"{label!r} ({int(counts[code])} sample{'s' if counts[code] > 1 else ''})"
+        for code, label in zip(codes, labels)
+    )
+
+
+def warn_unjudged_classes(y_enc, decode):
+    """Warn about classes of one sample, whose label confident correction keeps.
+
+    ``correction_rule="confident"`` replaces a label only when its probability
+    is below its class's threshold, the mean over the class's samples: a
+    class of one sample is its own threshold.
+    """
+    given = np.bincount(np.asarray(y_enc))
+    single = np.flatnonzero(given == 1)
+    if not len(single):
+        return
+    _warn(
+        f"Label correction cannot judge the label of class "
+        f"{_class_names(single, given, decode)}: a class's bar is the mean "
+        "probability its own samples get, so a class of one sample keeps its "
+        "label as given. Check it (get_label_issues(sort=True) ranks samples "
+        "by label_quality), give the class more samples, or set "
+        "correction_rule='all', which relabels any sample the network puts in "
+        "another class.",
+        CorrectionWarning,
+    )
+
+
 def warn_vanished_classes(y_enc, corrected, decode):
     """Warn when correction relabelled every sample of a given class."""
     given = np.bincount(np.asarray(y_enc))
@@ -94,10 +127,7 @@ def warn_vanished_classes(y_enc, corrected, decode):
     gone = np.flatnonzero((given > 0) & (kept[: len(given)] == 0))
     if not len(gone):
         return
-    names = ", ".join(
-        f"{label!r} ({int(given[code])} sample{'s' if given[code] > 1 else ''})"
-        for code, label in zip(gone, decode(gone))
-    )
+    names = _class_names(gone, given, decode)
     _warn(
         f"Label correction relabelled every sample of class {names}: no "
         "corrected label keeps it. If the class is real, it is too small or too "
@@ -176,5 +206,3 @@ def check_issue_options(threshold, frac_noise):
         raise ValueError(f"threshold must be None or in [0, 1], got {threshold!r}.")
     if not (isinstance(frac_noise, Real) and 0.0 < frac_noise <= 1.0):
         raise ValueError(f"frac_noise must be in (0, 1], got {frac_noise!r}.")
-
-

@@ -23,7 +23,12 @@ _BUFFERS = {
     "predicted": torch.long,  # the network's latest prediction (argmax)
     "heldout": torch.bool,  # labels held out while the start is searched
     "weights": torch.float32,  # pruning weights of the truncated loss
+    "target": torch.float32,  # early-learning targets (EMA of the outputs)
+    "flagged": torch.bool,  # labels that "confident" correction replaces
 }
+
+#: Rows per block when the per-class thresholds and flags are computed.
+_BLOCK = 65536
 
 
 def _one_hot(y, n_classes):
@@ -92,6 +97,8 @@ class LabelState(nn.Module):
             self.register_buffer(name, torch.empty(0, dtype=dtype))
         self.register_buffer("phase", torch.tensor(GIVEN))
         self.register_buffer("hard", torch.tensor(False))
+        self.register_buffer("confident", torch.tensor(False))
+        self.register_buffer("ema", torch.tensor(0.0))
         self._sync()
         state_dict_hooks(self)  # before_state_load, after_state_load
         self.epoch_probs = None  # (n, C) outputs of the current epoch
@@ -99,12 +106,23 @@ class LabelState(nn.Module):
 
     # ------------------------------------------------------------------ setup
     def reset(
-        self, y, n_classes, prior=None, with_weights=False, hard=False, running=False
+        self,
+        y,
+        n_classes,
+        prior=None,
+        with_weights=False,
+        hard=False,
+        running=False,
+        confident=False,
+        ema=None,
     ):
         """Start a new run on encoded labels ``y`` (keeps the device).
 
         ``prior`` (joint optimisation) starts ``average`` at the one-hot given
         labels; ``running`` without a prior starts it at zeros (ELR's targets).
+        ``confident`` replaces only the flagged labels once correction runs
+        (:meth:`update_labels`); ``ema`` (a momentum in [0, 1)) keeps the
+        early-learning targets ``target``, folded once per epoch.
         """
         device = self.phase.device
         y = torch.as_tensor(y, dtype=torch.long, device=device)
@@ -131,6 +149,16 @@ class LabelState(nn.Module):
             else torch.empty(0, device=device)
         )
         self.hard = torch.tensor(bool(hard), device=device)
+        self.confident = torch.tensor(bool(confident), device=device)
+        self.ema = torch.tensor(-1.0 if ema is None else float(ema), device=device)
+        self.target = (
+            torch.zeros(n, n_classes, device=device)
+            if ema is not None
+            else torch.empty(0, device=device)
+        )
+        self.flagged = torch.zeros(
+            n if confident else 0, dtype=torch.bool, device=device
+        )
         self.set_phase(GIVEN)
         self._sync()
         self.epoch_probs = self.recorded = None
@@ -158,6 +186,11 @@ class LabelState(nn.Module):
         # Python copies of the flags read per batch (no device sync there).
         self._phase = int(self.phase)
         self._hard = bool(self.hard)
+        self._confident = bool(self.confident)
+        self._ema = float(self.ema)
+        self._flagged_share = (
+            float(self.flagged.float().mean()) if self.flagged.numel() else 1.0
+        )
         self._masking = bool(self.heldout.any()) if self.heldout.numel() else False
 
     def after_state_load(self):
@@ -219,7 +252,21 @@ class LabelState(nn.Module):
             return y_true
         if self._hard:
             return self.label_argmax[index]
+        if self._confident:
+            flagged = self.flagged[index]
+            given = _one_hot(self.y[index], self.average.shape[1])
+            return torch.where(flagged[:, None], self.average[index], given)
         return self.average[index]
+
+    @property
+    def has_targets(self):
+        """Whether early-learning targets are kept (``target``)."""
+        return self.target.numel() > 0
+
+    @property
+    def flagged_share(self):
+        """Share of the labels that correction replaces (1 unless confident)."""
+        return self._flagged_share
 
     @property
     def masking(self):
@@ -266,6 +313,8 @@ class LabelState(nn.Module):
         """
         recorded = self.recorded
         probs = self.epoch_probs
+        if self.has_targets:
+            self._fold_targets(probs, recorded)
         if bool(recorded.all()):
             rows = slice(None)
             self.n_averaged += 1
@@ -288,11 +337,70 @@ class LabelState(nn.Module):
         self.recorded.zero_()
         return agree, rows
 
+    def _fold_targets(self, probs, recorded):
+        """``target <- m * target + (1 - m) * outputs`` for the recorded rows."""
+        m = self._ema
+        if bool(recorded.all()):
+            self.target.mul_(m).add_(probs, alpha=1.0 - m)
+            return
+        rows = torch.nonzero(recorded)[:, 0]
+        self.target[rows] = m * self.target[rows] + (1.0 - m) * probs[rows]
+
+    def class_thresholds(self):
+        """Per class, the mean averaged probability of its given samples, (C,).
+
+        Confident learning's thresholds (Northcutt et al. 2021): what the
+        network gives a class on the samples labelled with it. A class the
+        network has learned less well (a rare one) gets a lower bar.
+        """
+        c = self.average.shape[1]
+        sums = torch.zeros(c, dtype=torch.float64, device=self.y.device)
+        counts = torch.zeros(c, dtype=torch.float64, device=self.y.device)
+        seen = self.n_averaged > 0
+        for lo in range(0, len(self.y), _BLOCK):
+            y = self.y[lo : lo + _BLOCK]
+            keep = seen[lo : lo + _BLOCK]
+            own = self.average[lo : lo + _BLOCK].gather(1, y[:, None])[:, 0]
+            sums.index_add_(0, y[keep], own[keep].double())
+            counts.index_add_(
+                0, y[keep], torch.ones_like(own[keep], dtype=torch.float64)
+            )
+        # A class without a recorded sample sets no bar anyone can pass.
+        return torch.where(counts > 0, sums / counts.clamp_min(1), 2.0).float()
+
+    def _flag(self):
+        """Flag the labels that the network confidently puts in another class.
+
+        A label is flagged when its own probability is below its class's
+        threshold and another class clears its own threshold (the most
+        probable such class differs from the given one): the off-diagonal of
+        confident learning's confident joint.
+        """
+        thresholds = self.class_thresholds()
+        seen = self.n_averaged > 0
+        for lo in range(0, len(self.y), _BLOCK):
+            avg = self.average[lo : lo + _BLOCK]
+            y = self.y[lo : lo + _BLOCK]
+            above = avg >= thresholds[None, :]
+            best = torch.where(above, avg, torch.full_like(avg, -1.0)).argmax(1)
+            below = avg.gather(1, y[:, None])[:, 0] < thresholds[y]
+            self.flagged[lo : lo + _BLOCK] = (
+                above.any(1) & (best != y) & below & seen[lo : lo + _BLOCK]
+            )
+        self._flagged_share = float(self.flagged.float().mean())
+
     def update_labels(self):
-        """Take the running average as the labels; return how many changed."""
+        """Take the running average as the labels; return how many changed.
+
+        With ``confident`` only the flagged labels (:meth:`_flag`) take it;
+        the others keep the given label.
+        """
         new_argmax = self.average.argmax(1)
         # Samples never recorded keep their labels.
         new_argmax = torch.where(self.n_averaged > 0, new_argmax, self.label_argmax)
+        if self._confident:
+            self._flag()
+            new_argmax = torch.where(self.flagged, new_argmax, self.y)
         n_changed = int((new_argmax != self.label_argmax).sum())
         self.label_argmax = new_argmax
         return n_changed
@@ -311,5 +419,8 @@ class LabelState(nn.Module):
             return _one_hot(self.y, c)
         if self._hard:
             return _one_hot(self.label_argmax, c)
+        if self._confident:
+            given = _one_hot(self.y, c)
+            return torch.where(self.flagged[:, None], self.average, given)
         # Rows never recorded still hold their one-hot given label.
         return self.average

@@ -37,8 +37,9 @@ class SampleWeights:
         self.totals = totals
 
     @classmethod
-    def from_fit(cls, y_enc, sample_weight, class_weight, classes, device,
-                 plain_criterion=None):
+    def from_fit(
+        cls, y_enc, sample_weight, class_weight, classes, device, plain_criterion=None
+    ):
         """Validate a call's weights; None when every sample weighs 1.
 
         Parameters
@@ -58,9 +59,7 @@ class SampleWeights:
         """
         if sample_weight is None and class_weight is None:
             return None
-        weight = check_sample_weight(
-            sample_weight, y_enc, dtype=np.float64, copy=True
-        )
+        weight = check_sample_weight(sample_weight, y_enc, dtype=np.float64, copy=True)
         if not np.all(np.isfinite(weight)) or np.any(weight < 0):
             raise ValueError("sample_weight must be finite and non-negative.")
         per_class = class_weight_vector(class_weight, classes, y_enc)
@@ -107,8 +106,7 @@ def class_weight_vector(class_weight, classes, y_enc):
         unknown = [k for k in class_weight if k not in known]
         if unknown:
             raise ValueError(
-                f"class_weight has labels {unknown} that are not in classes_ "
-                f"{known}."
+                f"class_weight has labels {unknown} that are not in classes_ {known}."
             )
         vector = np.ones(c)
         for label, value in class_weight.items():

@@ -27,7 +27,8 @@ class TrainingMethod:
     uses_label_state : bool
         Whether the method keeps per-sample state in ``label_state_``.
     default_lr : float
-        Learning rate of ``lr="auto"``.
+        Learning rate of ``lr="auto"`` (unless :meth:`learning_rate` says
+        otherwise).
     anneals_lr : bool
         Whether ``anneal_lr="auto"`` anneals the learning rate.
     """
@@ -48,6 +49,11 @@ class TrainingMethod:
         parameter asks for.
         """
         return None
+
+    @classmethod
+    def learning_rate(cls, net):
+        """The learning rate that ``lr="auto"`` gives ``net``."""
+        return cls.default_lr
 
     def callbacks(self):
         """``(name, callback)`` pairs the method adds before skorch's own."""

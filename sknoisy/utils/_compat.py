@@ -194,4 +194,3 @@ def state_dict_hooks(module):
 def own_buffers(module):
     """``module``'s own buffers, ``{name: tensor}`` (not its children's)."""
     return dict(module.named_buffers(recurse=False))
-

@@ -26,6 +26,7 @@ from ._inputs import ItemSource, dataset_labels
 
 __all__ = ["check_fit_params", "labels_of_items", "split_datasets"]
 
+
 def check_fit_params(net, method, fit_params):
     """Refuse unrequested fit parameters up front, with skorch's TypeError.
 
