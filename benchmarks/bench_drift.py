@@ -1,7 +1,9 @@
 """Drift check: every loss's accuracy on fixed cells against committed numbers.
 
 For every loss in ``sknoisy.losses.LOSSES`` (each with its defaults) and for
-the default soft label correction (``label_correction="soft"``), fit
+the default soft label correction (``label_correction="soft"``) and
+Tanaka's rule (``correction_rule="all", elr_lambda=0``, the default until
+issue 23, whose reference numbers are those of that default), fit
 ``NoisyLabelClassifier`` on a few fixed cells and compare the mean test
 accuracy over the seeds with ``benchmarks/results/drift_reference.json``.
 
@@ -85,6 +87,13 @@ def methods():
     """Method name -> estimator parameters: every loss, then label correction."""
     out = {name: {"loss": name} for name in LOSSES}
     out["correction"] = {"label_correction": "soft"}
+    # Tanaka's rule without the early-learning regularizer: the default of
+    # label correction until issue 23, whose numbers it must keep.
+    out["correction_all"] = {
+        "label_correction": "soft",
+        "correction_rule": "all",
+        "elr_lambda": 0.0,
+    }
     return out
 
 

@@ -760,6 +760,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     def _train(self, X, y_enc, source, sample_weight, reset=False, **fit_params):
         """One training call: weights, per-sample state, skorch's loop, stage 2."""
         method = get_method(self)
+        if reset:
+            method.check_inputs(X)
         weights = self._sample_weights(y_enc, sample_weight)
         state = self._training_state(method, y_enc, reset, weights)
         epochs = fit_params.get("epochs")

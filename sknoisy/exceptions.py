@@ -14,6 +14,7 @@ __all__ = [
     "DivergenceWarning",
     "NotInitializedError",
     "SknoisyWarning",
+    "UnscaledInputWarning",
 ]
 
 from sklearn.exceptions import NotFittedError
@@ -35,6 +36,22 @@ class CorrectionWarning(SknoisyWarning):
     In code, the fitted estimator's ``correction_start_`` (None when
     correction never started) and the number of epochs with ``correcting``
     in its ``history_`` tell these runs apart from a normal one.
+    """
+
+
+class UnscaledInputWarning(CorrectionWarning):
+    """The columns of X differ so much in scale that correction may do harm.
+
+    Raised when a fit with ``label_correction`` (and
+    :func:`~sknoisy.find_label_issues`) gets a numeric array whose column
+    standard deviations span more than a factor ``100`` between the largest
+    and the median column: raw,
+    unscaled columns such as ``load_wine``'s (0.1 to 1,700). A network
+    trained on them learns mostly from the largest columns, and the labels
+    it corrects are then often worse than the given ones. The message names
+    the fix: scale X first, e.g. ``make_pipeline(StandardScaler(),
+    NoisyLabelClassifier(...))``. A subclass of :class:`CorrectionWarning`,
+    so filters on that class apply to it too.
     """
 
 

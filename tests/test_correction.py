@@ -558,3 +558,63 @@ def test_class_names_in_warnings_are_the_labels_themselves():
 
     decode = np.array([10, 20, 30]).__getitem__
     assert _class_names(np.array([2]), np.array([5, 5, 1]), decode) == "30 (1 sample)"
+
+
+def test_tanaka_rule_is_the_papers_objective(flipped_blobs):
+    # correction_rule="all", elr_lambda=0: every label replaced, prior and
+    # entropy terms at full weight, no early-learning targets, lr 1e-2; the
+    # loss of a batch is exactly jo_objective's.
+    from sknoisy.correction._objective import jo_objective
+    from sknoisy.methods import get_method
+    from sknoisy.methods._joint import regularizer_weight
+
+    X, _, y_noisy, _ = flipped_blobs
+    clf = tanaka(max_epochs=4).fit(X, y_noisy)
+    state = clf.label_state_
+    assert not state.has_targets and state.flagged.numel() == 0
+    assert regularizer_weight(state) == 1.0
+    assert clf.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-2)
+    logits = torch.randn(6, 3, generator=torch.Generator().manual_seed(0))
+    target = state.current_labels()[:6]
+    state.set_phase(1)
+    method = get_method(clf)
+    loss = method.training_loss(
+        clf.criterion_, state, logits, target, None, torch.arange(6)
+    )
+    expected = jo_objective(logits, target, state.prior, clf.alpha, clf.beta)
+    assert float(loss) == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_confident_rule_adds_the_early_learning_term(flipped_blobs):
+    from sknoisy.correction._objective import jo_objective
+    from sknoisy.losses._elr import elr_probabilities
+    from sknoisy.methods import get_method
+    from sknoisy.methods._joint import regularizer_weight
+
+    X, _, y_noisy, _ = flipped_blobs
+    clf = jo(max_epochs=6, elr_lambda=2.0).fit(X, y_noisy)
+    state = clf.label_state_
+    assert state.has_targets and state.target.shape == state.average.shape
+    # the targets start at zero (as ELR's) and fold each epoch's softmax
+    # rows with momentum elr_beta: after 6 epochs each row sums to 1 - 0.7**6
+    expected_sum = torch.full((len(X),), 1 - 0.7**6)
+    assert torch.allclose(state.target.sum(1), expected_sum, atol=1e-4)
+    assert regularizer_weight(state) == pytest.approx(
+        min(1.0, float(state.flagged.float().mean()) / 0.2)
+    )
+    index = torch.arange(5)
+    logits = torch.randn(5, 3, generator=torch.Generator().manual_seed(1))
+    target = state.current_labels()[index]
+    w = regularizer_weight(state)
+    loss = get_method(clf).training_loss(
+        clf.criterion_, state, logits, target, None, index
+    )
+    agreement = (state.target[index] * elr_probabilities(logits)).sum(1)
+    expected = (
+        jo_objective(logits, target, state.prior, clf.alpha * w, clf.beta * w)
+        + 2.0 * torch.log1p(-agreement).mean()
+    )
+    assert float(loss) == pytest.approx(float(expected), rel=1e-5)
+    # before correction starts the prior and entropy terms are off
+    state.set_phase(0)
+    assert regularizer_weight(state) == 0.0

@@ -38,7 +38,11 @@ class LabelCorrection(Callback):
     state is one ``n x C`` array whatever the window). Once correction has
     started, every epoch sets each training sample's label to that average
     (``"soft"``) or to the one-hot of its argmax (``"hard"``), as in the
-    official code.
+    official code; under the estimator's ``correction_rule="confident"``
+    (the label state's ``confident`` flag) only the labels that the average
+    confidently puts in another class
+    (:meth:`~sknoisy.correction.LabelState.update_labels`), the others
+    keeping their given label.
 
     ``correction_start="auto"`` starts at the end of the early-learning phase.
     To find it, the given labels of a stratified random ``correction_holdout``

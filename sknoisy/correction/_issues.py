@@ -74,7 +74,7 @@ def label_attributes(state, y_enc, decode, history):
     soft = state.current_labels().cpu().numpy().copy()
     corrected = soft.argmax(axis=1)
     warn_vanished_classes(y_enc, corrected, decode)
-    if state._confident and correction_start(history) is not None:
+    if state.confident_only and correction_start(history) is not None:
         warn_unjudged_classes(y_enc, decode)
     noise_matrix, noise_rate = fitted_noise_matrix(state, y_enc)
     return {

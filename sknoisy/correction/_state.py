@@ -264,6 +264,11 @@ class LabelState(nn.Module):
         return self.target.numel() > 0
 
     @property
+    def confident_only(self):
+        """Whether correction replaces only the flagged labels."""
+        return self._confident
+
+    @property
     def flagged_share(self):
         """Share of the labels that correction replaces (1 unless confident)."""
         return self._flagged_share

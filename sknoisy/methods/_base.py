@@ -55,6 +55,12 @@ class TrainingMethod:
         """The learning rate that ``lr="auto"`` gives ``net``."""
         return cls.default_lr
 
+    def check_inputs(self, X):
+        """Warn about training inputs the method cannot do its job on.
+
+        Called at the start of every ``fit`` with the validated X.
+        """
+
     def callbacks(self):
         """``(name, callback)`` pairs the method adds before skorch's own."""
         return []

@@ -11,6 +11,7 @@ from ..correction._issues import label_attributes
 from ..correction._objective import jo_objective, jo_regularizers
 from ..losses import CrossEntropyLoss
 from ..losses._elr import elr_probabilities
+from ..utils._scale import warn_unscaled
 from ._base import TrainingMethod
 
 __all__ = ["JointOptimization", "class_prior", "regularizer_weight"]
@@ -101,6 +102,9 @@ class JointOptimization(TrainingMethod):
         """
         return 1e-2 if net.correction_rule == "all" else cls.default_lr
 
+    def check_inputs(self, X):
+        warn_unscaled(X, "the corrected labels")
+
     def callbacks(self):
         return [("label_correction", self.correction)]
 
@@ -166,7 +170,7 @@ def regularizer_weight(state):
     >>> regularizer_weight(state)
     1.0
     """
-    if not state._confident:
+    if not state.confident_only:
         return 1.0
     if not state.correcting:
         return 0.0

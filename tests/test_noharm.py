@@ -1,0 +1,73 @@
+"""Do no harm, never silently (issue 23): unscaled inputs are said."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_wine
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sknoisy import NoisyLabelClassifier, find_label_issues
+from sknoisy.exceptions import CorrectionWarning, UnscaledInputWarning
+from sknoisy.utils._scale import SPREAD_LIMIT, column_scale_spread
+
+
+@pytest.fixture(scope="module")
+def wine():
+    X, y = load_wine(return_X_y=True)
+    return X.astype(np.float32), y
+
+
+def _fast(**kwargs):
+    return NoisyLabelClassifier(max_epochs=4, random_state=0, **kwargs)
+
+
+def _caught(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [w for w in caught if issubclass(w.category, UnscaledInputWarning)]
+
+
+def test_raw_columns_are_said_with_the_fix(wine):
+    X, y = wine
+    said = _caught(lambda: _fast(label_correction="soft").fit(X, y))
+    assert len(said) == 1
+    message = str(said[0].message)
+    assert "column 12" in message and "StandardScaler" in message
+    assert issubclass(UnscaledInputWarning, CorrectionWarning)
+    # find_label_issues fits a correcting estimator: said there too
+    said = _caught(lambda: find_label_issues(X, y, estimator=_fast()))
+    assert len(said) == 1
+
+
+def test_scaled_columns_and_plain_training_are_not_warned_about(wine):
+    X, y = wine
+    pipe = make_pipeline(StandardScaler(), _fast(label_correction="soft"))
+    assert not _caught(lambda: pipe.fit(X, y))
+    assert not _caught(lambda: _fast().fit(X, y))  # no correction: nothing at stake
+    X_input = X.copy()
+    _caught(lambda: _fast(label_correction="soft").fit(X_input, y))
+    np.testing.assert_array_equal(X_input, X)  # measured, not scaled in place
+
+
+def test_column_scale_spread():
+    X = np.c_[np.arange(10.0), 1000 * np.arange(10.0), np.arange(10.0)]
+    ratio, column, top, median = column_scale_spread(X)
+    assert ratio == pytest.approx(1000) and column == 1
+    assert top == pytest.approx(1000 * np.arange(10.0).std())
+    assert median == pytest.approx(np.arange(10.0).std())
+    # constant and non-finite columns do not count; nothing to compare: None
+    X_nan = np.c_[X, np.ones(10), np.full(10, np.nan)]
+    assert column_scale_spread(X_nan)[1] == 1
+    assert column_scale_spread(np.ones((4, 3))) is None
+    assert column_scale_spread(np.ones((4, 2, 2))) is None
+    assert column_scale_spread(sp.random(5, 3, format="csr")) is None
+    assert column_scale_spread({"x": X}) is None
+    assert column_scale_spread(np.array([["a", "b"]])) is None
+    # below the limit: standardized or min-max scaled data
+    rng = np.random.default_rng(0)
+    X_scaled = rng.normal(size=(50, 6)) * np.array([1, 2, 3, 4, 5, 6])
+    assert column_scale_spread(X_scaled)[0] < SPREAD_LIMIT
