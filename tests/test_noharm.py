@@ -71,3 +71,52 @@ def test_column_scale_spread():
     rng = np.random.default_rng(0)
     X_scaled = rng.normal(size=(50, 6)) * np.array([1, 2, 3, 4, 5, 6])
     assert column_scale_spread(X_scaled)[0] < SPREAD_LIMIT
+
+
+def _blobs_with_a_hidden_class():
+    """Three blobs; a fourth class of 30 samples drawn inside the first blob."""
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(
+        430, centers=[[0, 0], [6, 6], [0, 6]], random_state=0, cluster_std=1.0
+    )
+    hidden = np.random.default_rng(0).normal(size=(30, 2))
+    X = np.vstack([X, hidden]).astype(np.float32)
+    y = np.array(["a", "b", "c", "d"], dtype=object)[np.r_[y, np.full(30, 3)]]
+    return X, y
+
+
+def test_a_class_the_network_does_not_learn_is_said():
+    # Class "d" cannot be told from "a": the network predicts "a" for its
+    # samples, while it agrees with over 90% of the labels overall. The
+    # warning names the class, the shares and the fix.
+    X, y = _blobs_with_a_hidden_class()
+    clf = NoisyLabelClassifier(label_correction="soft", max_epochs=30, random_state=0)
+    with pytest.warns(CorrectionWarning, match=r"class 'd' \(30 samples\)") as rec:
+        clf.fit(X, y)
+    message = next(str(w.message) for w in rec if "has not learned" in str(w.message))
+    assert "class_weight='balanced'" in message and "elr_lambda" in message
+    assert "'a'" not in message  # the learned classes are not named
+    # the same data without the hidden class: nothing of the kind is said
+    keep = y != "d"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X[keep], y[keep])
+    assert not [w for w in caught if "has not learned" in str(w.message)]
+
+
+def test_unlearned_classes_rule():
+    from sknoisy.correction._issues import warn_unlearned_classes
+
+    decode = np.array(["a", "b", "c"]).__getitem__
+    y = np.repeat([0, 1, 2], [50, 50, 10])
+    predicted = y.copy()
+    predicted[100:107] = 0  # class "c": 3 of 10 agree, overall 103 / 110
+    with pytest.warns(CorrectionWarning, match=r"'c' \(10 samples\) for only 30%"):
+        warn_unlearned_classes(y, predicted, decode)
+    # at high noise (overall agreement below 0.8) nothing can be told apart
+    noisy = predicted.copy()
+    noisy[:30] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_unlearned_classes(y, noisy, decode)

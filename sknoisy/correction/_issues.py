@@ -74,8 +74,10 @@ def label_attributes(state, y_enc, decode, history):
     soft = state.current_labels().cpu().numpy().copy()
     corrected = soft.argmax(axis=1)
     warn_vanished_classes(y_enc, corrected, decode)
-    if state.confident_only and correction_start(history) is not None:
-        warn_unjudged_classes(y_enc, decode)
+    if correction_start(history) is not None:
+        warn_unlearned_classes(y_enc, state.average.argmax(1).cpu().numpy(), decode)
+        if state.confident_only:
+            warn_unjudged_classes(y_enc, decode)
     noise_matrix, noise_rate = fitted_noise_matrix(state, y_enc)
     return {
         "soft_labels_": soft,
@@ -94,6 +96,49 @@ def _class_names(codes, counts, decode):
     return ", ".join(
         f"{label!r} ({int(counts[code])} sample{'s' if counts[code] > 1 else ''})"
         for code, label in zip(codes, labels)
+    )
+
+
+#: ``warn_unlearned_classes``: overall agreement from which a class that the
+#: network contradicts is not explained by noise, and the share of it below
+#: which a class counts as contradicted.
+AGREEMENT_FLOOR, AGREEMENT_SHARE = 0.8, 0.5
+
+
+def warn_unlearned_classes(y_enc, predicted, decode):
+    """Warn about classes whose labels the network contradicts far more than the rest.
+
+    ``predicted`` is the argmax of the averaged outputs. Where the network
+    agrees with at least ``AGREEMENT_FLOOR`` of all given labels (little
+    noise), a class whose own agreement is below ``AGREEMENT_SHARE`` times
+    that was not learned (a rare class, or one the network learns late; the
+    early-learning regularizer holds such classes back), or its labels are
+    mostly wrong: either way correction treats most of it as noise. At
+    higher noise the two cannot be told apart, and nothing is said.
+    """
+    y_enc = np.asarray(y_enc)
+    overall = float(np.mean(predicted == y_enc))
+    if overall < AGREEMENT_FLOOR:
+        return
+    given = np.bincount(y_enc)
+    hits = np.bincount(y_enc, weights=(predicted == y_enc), minlength=len(given))
+    codes = np.flatnonzero(given > 0)
+    agreement = hits[codes] / given[codes]
+    low = codes[agreement < AGREEMENT_SHARE * overall]
+    if not len(low):
+        return
+    shares = ", ".join(f"{hits[c] / given[c]:.0%}" for c in low)
+    _warn(
+        f"The network predicts the given label of class "
+        f"{_class_names(low, given, decode)} for only {shares} of its samples, "
+        f"against {overall:.0%} over all samples: it has not learned "
+        f"{'them' if len(low) > 1 else 'it'}, and correction treats most of "
+        "those labels as noise. Classes the network learns late (rare ones, "
+        "or slow-learning inputs) are held back by the early-learning "
+        "regularizer: pass class_weight='balanced', lower elr_lambda, or "
+        "raise max_epochs; if the labels are truly wrong, get_label_issues "
+        "lists them.",
+        CorrectionWarning,
     )
 
 
