@@ -32,7 +32,12 @@ class CorrectionWarning(SknoisyWarning):
     started (too few epochs, a ``correction_start`` after the last epoch, or
     training stopped early), or when it ran for fewer epochs than
     ``correction_window``, so that the corrected labels rest on fewer epochs
-    of outputs than asked for. The message names the parameter to change.
+    of outputs than asked for; when no corrected label keeps a class; when a
+    class has one sample, whose label ``correction_rule="confident"`` cannot
+    judge; and when the network contradicts the labels of a class far more
+    than the rest while agreeing with most labels (a class it has not
+    learned). :class:`UnscaledInputWarning`, a subclass, is raised at the
+    start of the fit. The message names the parameter to change.
     In code, the fitted estimator's ``correction_start_`` (None when
     correction never started) and the number of epochs with ``correcting``
     in its ``history_`` tell these runs apart from a normal one.
