@@ -35,6 +35,8 @@ exclude_patterns = [
     "_build",
     "robustness_table.rst",
     "noharm_table.rst",
+    "noharm_heldout_table.rst",
+    "noharm_mnist1d_table.rst",
     "skorch_suite_result.rst",
     "scale_table.rst",
     "gen_modules/backreferences",

@@ -175,9 +175,10 @@ class NoisyLabelClassifier(NeuralNetClassifier):
         the network's averaged outputs confidently put in another class
         (per-class thresholds, as confident learning's confident joint);
         the others keep their given label, the early-learning regularizer
-        (``elr_lambda``) holds from the first epoch, and the prior and
-        entropy terms (``alpha``, ``beta``) are weighted by the share of
-        replaced labels (full weight from 20%). ``"all"``: every label, with
+        (``elr_lambda``) holds from the first epoch, and both the move of a
+        replaced label toward the outputs and the prior and entropy terms
+        (``alpha``, ``beta``) are weighted by the share of replaced labels
+        (full weight from 20%). ``"all"``: every label, with
         the prior and entropy terms at full weight throughout (Tanaka et al.
         2018; with ``elr_lambda=0`` the paper's objective, and sknoisy's
         default until issue 23). See :ref:`no-harm`.

@@ -235,6 +235,13 @@ def test_confident_rule_flags_what_confident_learning_would():
     assert torch.equal(labels[2], average[2])  # the replaced label: the average
     assert labels[6].tolist() == [0.0, 0.0, 1.0]  # the others: given, one-hot
     assert state.flagged_share == pytest.approx(1 / 8)
+    # training targets: a flagged label moves toward the average by
+    # w = min(1, flagged share / 0.2) = 0.625; the others stay one-hot
+    targets = state.targets(torch.tensor([2, 6]), y[[2, 6]])
+    w = 0.125 / 0.2
+    expected = (1 - w) * torch.tensor([1.0, 0.0, 0.0]) + w * average[2]
+    assert torch.allclose(targets[0], expected)
+    assert targets[1].tolist() == [0.0, 0.0, 1.0]
     # Tanaka's rule replaces every label by the average
     tanaka_state = LabelState().reset(y, 3, prior=[1 / 3] * 3)
     tanaka_state.average.copy_(average)

@@ -71,7 +71,10 @@ def label_attributes(state, y_enc, decode, history):
     CorrectionWarning
         When no corrected label keeps a class of the given labels.
     """
-    soft = state.current_labels().cpu().numpy().copy()
+    labels = state.current_labels()
+    soft = labels.cpu().numpy()
+    if labels.data_ptr() == state.average.data_ptr():  # the state itself
+        soft = soft.copy()
     corrected = soft.argmax(axis=1)
     warn_vanished_classes(y_enc, corrected, decode)
     if correction_start(history) is not None:

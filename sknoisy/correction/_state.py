@@ -30,6 +30,11 @@ _BUFFERS = {
 #: Rows per block when the per-class thresholds and flags are computed.
 _BLOCK = 65536
 
+#: Share of flagged labels from which "confident" correction trains a flagged
+#: sample on the averaged outputs alone (and the prior and entropy terms of
+#: joint optimisation are at full weight).
+FULL_SHARE = 0.2
+
 
 def _one_hot(y, n_classes):
     """float32 one-hot rows, without F.one_hot's int64 (n, C) intermediate."""
@@ -253,9 +258,13 @@ class LabelState(nn.Module):
         if self._hard:
             return self.label_argmax[index]
         if self._confident:
-            flagged = self.flagged[index]
+            # A flagged label moves toward the average in proportion to the
+            # share of flagged labels (full from FULL_SHARE): where few labels
+            # look wrong, a flagged one is as likely a hard, correct sample.
+            w = min(1.0, self._flagged_share / FULL_SHARE)
             given = _one_hot(self.y[index], self.average.shape[1])
-            return torch.where(flagged[:, None], self.average[index], given)
+            mixed = torch.lerp(given, self.average[index], w)
+            return torch.where(self.flagged[index][:, None], mixed, given)
         return self.average[index]
 
     @property

@@ -9,16 +9,13 @@ import torch.nn.functional as F
 from ..correction._callbacks import LabelCorrection
 from ..correction._issues import label_attributes
 from ..correction._objective import jo_objective, jo_regularizers
+from ..correction._state import FULL_SHARE
 from ..losses import CrossEntropyLoss
 from ..losses._elr import elr_probabilities
 from ..utils._scale import warn_unscaled
 from ._base import TrainingMethod
 
 __all__ = ["JointOptimization", "class_prior", "regularizer_weight"]
-
-#: Share of replaced labels at which the prior and entropy terms reach full
-#: weight under ``correction_rule="confident"``.
-FULL_WEIGHT_SHARE = 0.2
 
 
 class JointOptimization(TrainingMethod):
@@ -35,12 +32,14 @@ class JointOptimization(TrainingMethod):
       another class above its threshold: the off-diagonal of confident
       learning's confident joint, with per-class thresholds so that a rare or
       hard class is not absorbed by a frequent one); the other samples keep
-      their given label. The loss adds the early-learning regularizer
+      their given label. A flagged sample is trained on ``w * average + (1 -
+      w) * given``, with ``w = min(1, share of flagged labels / 0.2)``
+      (``FULL_SHARE``): where few labels look wrong, a flagged one is as
+      likely a hard, correct sample. The loss adds the early-learning regularizer
       ``elr_lambda * log(1 - <p, t>)`` of ELR (targets ``t``: an exponential
       moving average of each sample's outputs, momentum ``elr_beta``, folded
       once per epoch) from the first epoch, and Tanaka's prior and entropy
-      terms once correction runs, weighted by the share of replaced labels
-      (full weight from ``FULL_WEIGHT_SHARE``, 20%): they guard a
+      terms once correction runs, weighted by the same ``w``: they guard a
       relabelling against collapsing to a few classes, and have nothing to
       guard when few labels move;
     - ``"all"``: every label (Tanaka et al. 2018): the loss adds
@@ -159,7 +158,7 @@ def regularizer_weight(state):
 
     1 under ``correction_rule="all"``; under ``"confident"``, 0 before
     correction starts and ``min(1, share of replaced labels /
-    FULL_WEIGHT_SHARE)`` while it runs.
+    FULL_SHARE)`` while it runs (``FULL_SHARE`` is 0.2).
 
     Examples
     --------
@@ -174,7 +173,7 @@ def regularizer_weight(state):
         return 1.0
     if not state.correcting:
         return 0.0
-    return min(1.0, state.flagged_share / FULL_WEIGHT_SHARE)
+    return min(1.0, state.flagged_share / FULL_SHARE)
 
 
 def class_prior(prior, y_enc, n_classes, weights=None):
