@@ -433,8 +433,10 @@ class LabelState(nn.Module):
             return _one_hot(self.y, c)
         if self._hard:
             return _one_hot(self.label_argmax, c)
-        if self._confident:
-            given = _one_hot(self.y, c)
-            return torch.where(self.flagged[:, None], self.average, given)
+        if self._confident:  # one n x C array: the given rows, then the flagged
+            labels = _one_hot(self.y, c)
+            rows = torch.nonzero(self.flagged)[:, 0]
+            labels[rows] = self.average[rows]
+            return labels
         # Rows never recorded still hold their one-hot given label.
         return self.average
