@@ -23,6 +23,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet, NeuralNetClassifier
@@ -496,6 +497,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     _run_labels = None
     #: (given label codes, caller's index) of the issues table
     _label_table = None
+    #: names of the fitted label attributes the last fit set
+    _label_names = ()
     #: cache of the callbacks that implement each notify hook
     _hook_cache = None
     _divergence_warned = False
@@ -762,6 +765,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         """One training call: weights, per-sample state, skorch's loop, stage 2."""
         method = get_method(self)
         if reset:
+            # A new fit: no label attribute of an earlier fit stays behind.
+            for name in self._label_names:
+                self.__dict__.pop(name, None)
+            self._label_names, self._label_table = (), None
             method.check_inputs(X)
         weights = self._sample_weights(y_enc, sample_weight)
         state = self._training_state(method, y_enc, reset, weights)
@@ -1020,6 +1027,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         )
         for name, value in attributes.items():
             setattr(self, name, value)
+        self._label_names = (*attributes, *(("pruning_weights_",) * state.prunes))
         if attributes:
             self._label_table = (np.asarray(y_enc).copy(), sample_index(X, y))
 
@@ -1056,6 +1064,12 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         issues : pandas.DataFrame of shape (n_samples, 5)
             Needs pandas.
 
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before ``fit``, and after a fit without ``label_correction``
+            (which scores no label); the message names the fit it needs.
+
         Examples
         --------
         >>> import numpy as np
@@ -1075,7 +1089,15 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         True
         """
         check_issue_options(threshold, frac_noise)
-        check_is_fitted(self, "label_quality_")
+        check_is_fitted(self)
+        if self._label_table is None:  # NotFittedError is an AttributeError
+            raise NotFittedError(
+                "get_label_issues needs a fit with label_correction='soft' or "
+                f"'hard'; this {type(self).__name__} was fitted with "
+                f"label_correction={self.label_correction!r} and "
+                f"loss={self.loss!r}, which score no label. Refit with "
+                "label_correction='soft', or call sknoisy.find_label_issues."
+            )
         given, index = self._label_table
         columns = {
             "label_quality": self.label_quality_,

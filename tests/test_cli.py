@@ -332,6 +332,8 @@ def _bad_files(tmp):
         (["header_only.csv", "--target", "label"], "has a header but no data rows"),
         (["missing.csv", "--target", "label"], "data file not found: "),
         (["data.txt"], "unknown data file type '.txt'"),
+        # every built-in data set is offered, the real-noise ones included
+        (["data.txt"], "takes digits, mnist1d, cifar10, cifar10n, cifar100n or a"),
         (["no_y.npz"], "no_y.npz has no array 'y' (it holds 'X', 'labels')"),
         (
             ["nan.npz"],

@@ -105,7 +105,7 @@ def test_get_label_issues_needs_a_correction_fit(flipped):
     with pytest.raises(NotFittedError):
         _jo().get_label_issues()
     clf = NoisyLabelClassifier(max_epochs=2, random_state=0).fit(X, y_noisy)
-    with pytest.raises(NotFittedError):
+    with pytest.raises(NotFittedError, match="needs a fit with label_correction"):
         clf.get_label_issues()
 
 

@@ -120,3 +120,17 @@ def test_unlearned_classes_rule():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_unlearned_classes(y, noisy, decode)
+
+
+def test_get_label_issues_says_what_fit_it_needs(wine):
+    X, y = wine
+    X = (X - X.mean(0)) / X.std(0)
+    clf = _fast(label_correction="soft").fit(X, y)
+    assert len(clf.get_label_issues()) == len(y)
+    # a refit without correction leaves no label attribute of the first fit
+    clf.set_params(label_correction=None, loss="gce").fit(X, y)
+    for name in ("corrected_labels_", "label_quality_", "noise_matrix_"):
+        assert not hasattr(clf, name)
+    with pytest.raises(AttributeError, match="label_correction='soft'") as err:
+        clf.get_label_issues()
+    assert "loss='gce'" in str(err.value) and "not fitted" not in str(err.value)

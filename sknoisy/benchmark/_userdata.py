@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._data import DATASETS
+
 __all__ = ["DataFileError", "UserData", "is_data_file", "load_data_file"]
 
 #: File types read by :func:`load_data_file`.
@@ -366,7 +368,7 @@ def load_data_file(path, target=None):
     if suffix not in SUFFIXES:
         raise DataFileError(
             f"unknown data file type {suffix or '(no extension)'!r} of {str(path)!r}; "
-            "--dataset takes digits, mnist1d, cifar10 or a .csv, .npz or .npy file."
+            f"--dataset takes {', '.join(DATASETS)} or a .csv, .npz or .npy file."
         )
     if not path.is_file():
         raise DataFileError(f"data file not found: {path}")
