@@ -134,3 +134,27 @@ def test_get_label_issues_says_what_fit_it_needs(wine):
     with pytest.raises(AttributeError, match="label_correction='soft'") as err:
         clf.get_label_issues()
     assert "loss='gce'" in str(err.value) and "not fitted" not in str(err.value)
+
+
+def test_input_errors_name_the_column_and_the_label_types():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=10), "color": ["red", "blue"] * 5, "n": range(10)}
+    )
+    y = np.arange(10) % 2
+    with pytest.raises(ValueError, match=r"non-numeric column 'color' \("):
+        _fast().fit(X, y)
+    numeric = X.drop(columns="color")
+    assert _fast().fit(numeric, y).n_features_in_ == 2
+    X_arr = rng.normal(size=(10, 2)).astype(np.float32)
+    mixed = np.array([1, "a"] * 5, dtype=object)
+    with pytest.raises(ValueError, match=r"mixes label types: number \(1\), str"):
+        _fast().fit(X_arr, mixed)
+    with pytest.raises(ValueError, match="missing label \\(None\\) at position 1"):
+        _fast().fit(X_arr, np.array(["a", None] * 5, dtype=object))
+    # an object column of numbers is numbers (as pandas often hands them over)
+    clf = _fast().fit(X_arr, np.array([3, 7] * 5, dtype=object))
+    assert clf.classes_.tolist() == [3, 7]
+    assert set(clf.predict(X_arr).tolist()) <= {3, 7}

@@ -43,6 +43,7 @@ from ._inputs import (
     ItemSource,
     check_dtype,
     check_float32_range,
+    check_frame_columns,
     is_dict_input,
     is_map_dataset,
     is_own_dataset,
@@ -184,6 +185,7 @@ class InputAdapter:
         """Validate array-like X; numeric arrays are returned uncopied."""
         if isinstance(X, np.ndarray):
             check_dtype(X, "X")
+        check_frame_columns(X, "X")
         mapped = is_mapped(X)
         out = validate_data(
             net,
@@ -200,6 +202,7 @@ class InputAdapter:
     def _validate_arrays(self, net, X, y, reset):
         if isinstance(X, np.ndarray):
             check_dtype(X, "X")
+        check_frame_columns(X, "X")
         mapped = is_mapped(X)
         X_out, y = validate_data(
             net,
@@ -248,6 +251,7 @@ class InputAdapter:
     def encode_labels(self, net, y, reset, classes):
         """Class codes (int64) of the labels ``y``; at ``reset`` set classes."""
         y = column_or_1d(y, warn=True)
+        y = _one_label_type(y)
         check_classification_targets(y)
         if reset:
             known = classes if classes is not None else net.classes
@@ -448,3 +452,39 @@ def _are_positions(y, classes, any_in=False):
 
 def _is_loader(iterator):
     return isinstance(iterator, type) and issubclass(iterator, DataLoader)
+
+
+def _one_label_type(y):
+    """Labels of one type: refuse a mix (``1`` and ``"a"``), naming the types.
+
+    scikit-learn's message for a mix ("Unknown label type: unknown ...
+    regression target") points elsewhere, and it refuses an object array of
+    numbers or booleans (a pandas ``object`` column), which is converted here.
+    """
+    if y.dtype != object or not len(y):
+        return y
+    kinds = {}
+    for i, value in enumerate(y):
+        if value is None or (isinstance(value, float) and value != value):
+            raise ValueError(
+                f"y has a missing label ({value!r}) at position {i}: drop those "
+                "samples, or give them a label."
+            )
+        if isinstance(value, str):
+            kind = "str"
+        elif isinstance(value, (bool, np.bool_)):
+            kind = "bool"
+        elif isinstance(value, (int, float, np.number)):
+            kind = "number"
+        else:
+            kind = type(value).__name__
+        kinds.setdefault(kind, value)
+    if len(kinds) > 1:
+        examples = ", ".join(f"{kind} ({value!r})" for kind, value in kinds.items())
+        raise ValueError(
+            f"y mixes label types: {examples}. Give every label the same type, "
+            "e.g. y.astype(str)."
+        )
+    if set(kinds) <= {"number", "bool"}:
+        return np.asarray(y.tolist())
+    return y

@@ -451,6 +451,28 @@ def check_dtype(array, name):
         )
 
 
+def check_frame_columns(frame, name):
+    """Refuse a DataFrame with non-numeric columns, naming them.
+
+    NumPy's own message (``could not convert string to float: 'red'``) names
+    a value, not the column it is in.
+    """
+    dtypes = getattr(frame, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    bad = []
+    for column, dtype in dtypes.items():
+        kind = getattr(dtype, "kind", "O")
+        if kind not in _NUMERIC_KINDS:
+            bad.append(f"{column!r} ({dtype})")
+    if bad:
+        raise ValueError(
+            f"{name} has non-numeric column{'s' if len(bad) > 1 else ''} "
+            f"{', '.join(bad)}: encode them first (e.g. OneHotEncoder in a "
+            "ColumnTransformer before the estimator) or drop them."
+        )
+
+
 def check_float32_range(array, name):
     """Refuse finite values that become infinite as float32 (no copy made)."""
     if array.dtype.kind != "f" or array.dtype.itemsize <= 4 or not array.size:
