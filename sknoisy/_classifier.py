@@ -765,10 +765,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         """One training call: weights, per-sample state, skorch's loop, stage 2."""
         method = get_method(self)
         if reset:
-            # A new fit: no label attribute of an earlier fit stays behind.
-            for name in self._label_names:
-                self.__dict__.pop(name, None)
-            self._label_names, self._label_table = (), None
+            self._clear_label_attributes()
             method.check_inputs(X)
         weights = self._sample_weights(y_enc, sample_weight)
         state = self._training_state(method, y_enc, reset, weights)
@@ -1019,6 +1016,13 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     # ------------------------------------------------------------------
     # Fitted labels
     # ------------------------------------------------------------------
+    def _clear_label_attributes(self):
+        """Remove the label attributes of an earlier fit (a new fit starts)."""
+        for name in self._label_names:
+            if hasattr(self, name):  # unless the caller deleted it
+                delattr(self, name)
+        self._label_names, self._label_table = (), None
+
     def _set_label_attributes(self, method, state, y_enc, X=None, y=None):
         if state.prunes:
             self.pruning_weights_ = state.weights.cpu().numpy().copy()

@@ -73,7 +73,7 @@ def label_attributes(state, y_enc, decode, history):
     """
     labels = state.current_labels()
     soft = labels.cpu().numpy()
-    if labels.data_ptr() == state.average.data_ptr():  # the state itself
+    if labels is state.average:  # the state itself, not a new array
         soft = soft.copy()
     corrected = soft.argmax(axis=1)
     warn_vanished_classes(y_enc, corrected, decode)

@@ -258,12 +258,8 @@ class LabelState(nn.Module):
         if self._hard:
             return self.label_argmax[index]
         if self._confident:
-            # A flagged label moves toward the average in proportion to the
-            # share of flagged labels (full from FULL_SHARE): where few labels
-            # look wrong, a flagged one is as likely a hard, correct sample.
-            w = min(1.0, self._flagged_share / FULL_SHARE)
             given = _one_hot(self.y[index], self.average.shape[1])
-            mixed = torch.lerp(given, self.average[index], w)
+            mixed = torch.lerp(given, self.average[index], self.move_weight)
             return torch.where(self.flagged[index][:, None], mixed, given)
         return self.average[index]
 
@@ -281,6 +277,15 @@ class LabelState(nn.Module):
     def flagged_share(self):
         """Share of the labels that correction replaces (1 unless confident)."""
         return self._flagged_share
+
+    @property
+    def move_weight(self):
+        """How far a flagged label moves toward the average, in [0, 1].
+
+        ``min(1, flagged_share / FULL_SHARE)``: where few labels look wrong, a
+        flagged one is as likely a hard, correct sample (1 unless confident).
+        """
+        return min(1.0, self._flagged_share / FULL_SHARE)
 
     @property
     def masking(self):

@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from ..correction._callbacks import LabelCorrection
 from ..correction._issues import label_attributes
 from ..correction._objective import jo_objective, jo_regularizers
-from ..correction._state import FULL_SHARE
 from ..losses import CrossEntropyLoss
 from ..losses._elr import elr_probabilities
 from ..utils._scale import warn_unscaled
@@ -157,8 +156,8 @@ def regularizer_weight(state):
     """Weight of the prior and entropy terms in the current epoch.
 
     1 under ``correction_rule="all"``; under ``"confident"``, 0 before
-    correction starts and ``min(1, share of replaced labels /
-    FULL_SHARE)`` while it runs (``FULL_SHARE`` is 0.2).
+    correction starts and, while it runs, the state's ``move_weight``:
+    ``min(1, share of replaced labels / 0.2)``.
 
     Examples
     --------
@@ -173,7 +172,7 @@ def regularizer_weight(state):
         return 1.0
     if not state.correcting:
         return 0.0
-    return min(1.0, state.flagged_share / FULL_SHARE)
+    return state.move_weight
 
 
 def class_prior(prior, y_enc, n_classes, weights=None):

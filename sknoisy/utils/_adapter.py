@@ -251,8 +251,12 @@ class InputAdapter:
     def encode_labels(self, net, y, reset, classes):
         """Class codes (int64) of the labels ``y``; at ``reset`` set classes."""
         y = column_or_1d(y, warn=True)
-        y = _one_label_type(y)
-        check_classification_targets(y)
+        try:
+            check_classification_targets(y)
+        except (TypeError, ValueError):
+            # Only labels scikit-learn refuses are looked at one by one.
+            y = _one_label_type(y)
+            check_classification_targets(y)
         if reset:
             known = classes if classes is not None else net.classes
             self.positions = False
@@ -457,9 +461,10 @@ def _is_loader(iterator):
 def _one_label_type(y):
     """Labels of one type: refuse a mix (``1`` and ``"a"``), naming the types.
 
-    scikit-learn's message for a mix ("Unknown label type: unknown ...
-    regression target") points elsewhere, and it refuses an object array of
-    numbers or booleans (a pandas ``object`` column), which is converted here.
+    Called on labels that scikit-learn refused. Its message for a mix
+    ("Unknown label type: unknown ... regression target") points elsewhere,
+    and it refuses an object array of numbers or booleans (a pandas
+    ``object`` column), which is converted here.
     """
     if y.dtype != object or not len(y):
         return y

@@ -70,7 +70,7 @@ def warn_unscaled(X, what):
     """
     spread = column_scale_spread(X)
     if spread is None or spread[0] <= SPREAD_LIMIT:
-        return False
+        return
     ratio, column, top, median = spread
     _warn(
         f"The columns of X differ in scale by a factor of {ratio:.0f} (column "
@@ -81,4 +81,3 @@ def warn_unscaled(X, what):
         "NoisyLabelClassifier(...)).",
         UnscaledInputWarning,
     )
-    return True
