@@ -50,6 +50,10 @@ The script also runs against an earlier checkout of sknoisy (put it first on
 ``PYTHONPATH``), to measure a release before a change, from the first one whose
 ``sknoisy.benchmark`` has ``load_split`` and ``inject_noise``.
 
+``--correction-params JSON`` adds estimator parameters to the correction
+(e.g. ``'{"class_weight": "balanced"}'``, ``'{"correction_rule": "all",
+"elr_lambda": 0}'``).
+
 ``--report FILE [FILE ...]`` prints the tables of saved runs without fitting
 (with ``--rst``, also writes the docs table).
 """
@@ -119,8 +123,20 @@ def scores(y_true, y_pred):
     }
 
 
-def run_cell(dataset, noise, rate, seed, cv_folds, methods=METHODS, imbalance="none"):
-    """Fit every method on one (data, noise, rate, seed); return their scores."""
+def run_cell(
+    dataset,
+    noise,
+    rate,
+    seed,
+    cv_folds,
+    methods=METHODS,
+    imbalance="none",
+    correction_params=None,
+):
+    """Fit every method on one (data, noise, rate, seed); return their scores.
+
+    ``correction_params`` are extra estimator parameters of ``correction``.
+    """
     import torch
 
     torch.set_num_threads(1)
@@ -167,7 +183,10 @@ def run_cell(dataset, noise, rate, seed, cv_folds, methods=METHODS, imbalance="n
             issues = clf.get_label_issues()["is_label_issue"].to_numpy()
             row["f1"] = float(f1_score(flipped, issues))
         else:
-            clf = NoisyLabelClassifier(**kwargs, **PARAMS[method])
+            params = dict(PARAMS[method])
+            if method == "correction":
+                params.update(correction_params or {})
+            clf = NoisyLabelClassifier(**kwargs, **params)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", CorrectionWarning)
                 clf.fit(X_tr, y_noisy)
@@ -382,6 +401,11 @@ def _command(args):
             if list(args.get("methods", METHODS)) != list(METHODS)
             else ""
         )
+        + (
+            f" --correction-params '{json.dumps(args['correction_params'])}'"
+            if args.get("correction_params")
+            else ""
+        )
     )
 
 
@@ -407,6 +431,13 @@ def main(argv=None):
     parser.add_argument(
         "--methods", nargs="+", default=list(METHODS), choices=list(METHODS)
     )
+    parser.add_argument(
+        "--correction-params",
+        type=json.loads,
+        default=None,
+        help="extra estimator parameters of correction, as JSON "
+        '(e.g. \'{"class_weight": "balanced"}\')',
+    )
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default=None, help="JSON file for all runs")
     parser.add_argument("--rst", default=None, help="reST table for the docs")
@@ -428,7 +459,11 @@ def main(argv=None):
         print(f"{len(todo)} cells ({len(args.methods)} methods each)", flush=True)
         results = Parallel(n_jobs=args.n_jobs, verbose=10)(
             delayed(run_cell)(
-                *cell[:4], args.cv_folds, tuple(args.methods), imbalance=cell[4]
+                *cell[:4],
+                args.cv_folds,
+                tuple(args.methods),
+                imbalance=cell[4],
+                correction_params=args.correction_params,
             )
             for cell in todo
         )
