@@ -94,7 +94,12 @@ _CALLBACK_PARAMS = frozenset(
 
 #: The end of fit's and partial_fit's docstrings.
 _FIT_TAIL = """**fit_params : dict
-            Passed to the module's ``forward`` by skorch.
+            Passed to the module's ``forward`` by skorch; ``epochs`` sets
+            the number of epochs of this call. Without it, a call that
+            continues a run stopped before its planned end (skorch's
+            ``LoadInitState`` loading the checkpoint of an interrupted fit,
+            or ``partial_fit`` on the pickle of one) trains the epochs left
+            in that run, so it ends where the uninterrupted run ends.
 
         Returns
         -------
@@ -718,6 +723,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising.
 
+        After a run that stopped before its planned end (interrupted), the
+        epochs left in it instead (see ``fit_params`` below).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, ...), dict or torch Dataset
@@ -850,6 +858,35 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         """Epochs this training call will run (for the run plan)."""
         self.epochs_left_ = int(epochs)
         self._divergence_warned = False
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """skorch's training loop; without ``epochs``, an unfinished run is finished.
+
+        A call that continues a run which stopped before its planned end (a
+        pickle of an interrupted fit continued with ``partial_fit``, or a
+        fresh estimator whose :class:`~skorch.callbacks.LoadInitState` loaded
+        the checkpoint of one) trains the epochs left in that run's plan
+        (``plan_end`` in the history; see :func:`~sknoisy.correction.run_plan`)
+        instead of ``max_epochs`` more: re-running the interrupted script
+        ends where the uninterrupted one ends. An explicit ``epochs`` is
+        trained as given.
+        """
+        if epochs is None:
+            left = self._epochs_left_in_plan()
+            if left is not None:
+                epochs = left
+                self._start_call(left)
+        return super().fit_loop(X, y, epochs=epochs, **fit_params)
+
+    def _epochs_left_in_plan(self):
+        """Epochs to the planned end of an unfinished run, else None."""
+        history = self.history
+        if not len(history):
+            return None
+        end = history[-1].get("plan_end")
+        if end is None or int(end) <= len(history):
+            return None
+        return int(end) - len(history)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """The loss of a batch: the fit's objective, else skorch's criterion.
@@ -1040,7 +1077,15 @@ device, compile, use_caching, torch_load_kwargs : see skorch
 
         Available after ``fit`` with ``label_correction``. One row per training
         sample, indexed like the ``X`` (or, failing that, the ``y``) passed to
-        ``fit`` when it was a pandas object, else ``0..n-1``. The columns
+        ``fit`` when it was a pandas object; by file path (named ``"path"``,
+        relative to the root) when X was a Dataset that lists its files
+        (torchvision's ``ImageFolder``), whose class names then stand in the
+        label columns; else by position ``0..n-1`` (named ``"row"``).
+        ``table.attrs["index_source"]`` says which. In a
+        :class:`~sklearn.pipeline.Pipeline` the estimator sees what the last
+        transformer returns, an array unless the pipeline is configured with
+        ``set_output(transform="pandas")``: pass ``y`` as a pandas Series
+        (passed through unchanged) to keep the index either way. The columns
         follow cleanlab's ``CleanLearning.get_label_issues()``:
 
         - ``is_label_issue``: the sample's label is probably wrong (by default
@@ -1102,7 +1147,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
                 f"loss={self.loss!r}, which score no label. Refit with "
                 "label_correction='soft', or call sknoisy.find_label_issues."
             )
-        given, index = self._label_table
+        given, (index, names, source) = self._label_table
         columns = {
             "label_quality": self.label_quality_,
             "label_issues": self.label_issues_,
@@ -1110,7 +1155,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             "predicted_label": self.predicted_labels_,
             "corrected_label": self.corrected_labels_,
         }
-        return issues_table(columns, index, threshold, frac_noise, sort)
+        return issues_table(
+            columns, index, threshold, frac_noise, sort, names=names, source=source
+        )
 
 
 def _code_accuracy(net, X, y):

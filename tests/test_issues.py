@@ -267,3 +267,67 @@ def test_find_label_issues_on_a_dataset_with_its_labels(flipped):
     mask = find_label_issues(data, None, **params)
     np.testing.assert_array_equal(mask, find_label_issues(X, y_noisy, **params))
     assert mask[flip].mean() > 0.8
+
+
+@pytest.mark.filterwarnings("ignore::sknoisy.exceptions.CorrectionWarning")
+def test_the_table_says_where_its_index_came_from(fitted, flipped):
+    X, _, y_noisy, _ = flipped
+    assert "index of the X" in fitted.get_label_issues().attrs["index_source"]
+    y_series = pd.Series(y_noisy, index=[f"s{i}" for i in range(len(y_noisy))])
+    table = _jo(max_epochs=3).fit(X, y_series).get_label_issues(sort=True)
+    assert "index of the y" in table.attrs["index_source"]
+    table = _jo(max_epochs=3).fit(X, y_noisy).get_label_issues()
+    assert table.index.name == "row"
+    assert "set_output(transform='pandas')" in table.attrs["index_source"]
+
+
+@pytest.mark.filterwarnings("ignore::sknoisy.exceptions.CorrectionWarning")
+def test_the_index_survives_a_pipeline_as_documented(flipped):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, _, y_noisy, _ = flipped
+    index = pd.Index([f"id{i}" for i in range(len(X))], name="id")
+    X_df = pd.DataFrame(X, index=index, columns=[f"f{i}" for i in range(4)])
+    pipe = make_pipeline(StandardScaler(), _jo(max_epochs=3))
+    # the scaler returns an array: positions, and the table says why
+    table = pipe.fit(X_df, y_noisy)[-1].get_label_issues()
+    assert table.index.name == "row" and "Pipeline" in table.attrs["index_source"]
+    pipe.set_output(transform="pandas")
+    assert pipe.fit(X_df, y_noisy)[-1].get_label_issues().index.equals(index)
+    pipe.set_output(transform="default")
+    y_series = pd.Series(y_noisy, index=index)
+    assert pipe.fit(X_df, y_series)[-1].get_label_issues().index.equals(index)
+
+
+class _FileDataset(torch.utils.data.Dataset):
+    """Files listed as torchvision's ImageFolder lists them."""
+
+    def __init__(self, X, y, root):
+        self.X, self.targets, self.root = X, [int(v) for v in y], root
+        self.classes = ["cat", "dog", "eel"]
+        self.samples = [
+            (f"{root}/{self.classes[t]}/img{i:03d}.png", t)
+            for i, t in enumerate(self.targets)
+        ]
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], self.targets[i]
+
+
+@pytest.mark.filterwarnings("ignore::sknoisy.exceptions.CorrectionWarning")
+def test_a_dataset_of_files_gives_paths_and_class_names(flipped):
+    X, _, y_noisy, _ = flipped
+    data = _FileDataset(X, y_noisy, "/data/pets")
+    clf = _jo(max_epochs=3).fit(data, None)
+    table = clf.get_label_issues()
+    assert table.index.name == "path"
+    assert table.index[0] == f"{data.classes[y_noisy[0]]}/img000.png"
+    assert "file paths" in table.attrs["index_source"]
+    np.testing.assert_array_equal(table["given_label"], np.array(data.classes)[y_noisy])
+    assert set(table["predicted_label"]) <= set(data.classes)
+    # the estimator's own labels stay the Dataset's (integers)
+    assert clf.classes_.dtype.kind in "iu"

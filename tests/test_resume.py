@@ -266,3 +266,55 @@ def test_load_init_state_of_other_labels_is_refused(noisy, tmp_path):
         NoisyLabelClassifier(callbacks=[cp, LoadInitState(cp)], **params).fit(
             X, y, epochs=2
         )
+
+
+def test_rerunning_the_interrupted_script_finishes_the_planned_run(noisy, tmp_path):
+    """The same script run twice (Checkpoint + LoadInitState, no epochs=)."""
+    X, y = noisy
+    params = _params()
+
+    def script(*extra):
+        cp = Checkpoint(dirname=tmp_path, monitor=None, f_label_state="label_state.pt")
+        clf = NoisyLabelClassifier(callbacks=[cp, LoadInitState(cp), *extra], **params)
+        return clf.fit(X, y)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrectionWarning)
+        full = NoisyLabelClassifier(**params).fit(X, y)
+    # correction starts at epoch 6 at the latest; the cut comes before
+    with pytest.warns(CorrectionWarning, match="stopped at epoch 4 of the 12") as rec:
+        script(Interrupt(4))
+    message = str(rec[0].message)
+    assert "LoadInitState" in message and "partial_fit" in message
+    assert "raise max_epochs" not in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrectionWarning)
+        resumed = script()  # the re-run: 8 epochs, not 12 more
+    assert len(resumed.history) == 12
+    _assert_same_run(full, resumed)
+    np.testing.assert_allclose(
+        full.predict_proba(X), resumed.predict_proba(X), atol=1e-5
+    )
+    assert run_plan(resumed.history) == (0, 12)
+
+
+def test_partial_fit_after_an_interruption_trains_the_epochs_left(noisy):
+    X, y = noisy
+    params = _params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrectionWarning)
+        full = NoisyLabelClassifier(**params).fit(X, y)
+        cut = NoisyLabelClassifier(callbacks=[("cut", Interrupt(7))], **params)
+        cut.fit(X, y)
+    resumed = pickle.loads(pickle.dumps(cut))
+    resumed.set_params(callbacks__cut=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrectionWarning)
+        resumed.partial_fit(X, y)
+    _assert_same_run(full, resumed)
+    # a finished run: partial_fit plans a new one of max_epochs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrectionWarning)
+        resumed.partial_fit(X, y)
+    assert len(resumed.history) == 24
+    assert run_plan(resumed.history) == (12, 24)

@@ -200,7 +200,27 @@ class LabelCorrection(Callback):
         window = int(self.window)
         epochs = len(net.history)
         n_correcting = sum(1 for row in net.history if row.get("correcting"))
-        if n_correcting == 0:
+        _, end = run_plan(net.history)
+        if n_correcting < window and epochs < end:
+            done = (
+                "Label correction never started"
+                if n_correcting == 0
+                else f"Label correction ran for only {n_correcting} epoch"
+                + ("s" if n_correcting > 1 else "")
+            )
+            _warn(
+                f"{done}: the run stopped at epoch {epochs} of the {end} planned "
+                "(interrupted, or stopped by a callback such as EarlyStopping), "
+                "so corrected_labels_ and label_issues_ are those of an "
+                "unfinished run. To finish it, call partial_fit(X, "
+                "y) on this estimator, or fit a new one with the same settings "
+                "and a Checkpoint + LoadInitState of this run (without epochs=, "
+                f"either trains the epochs left, to epoch {end}); if "
+                "EarlyStopping stopped it, raise its patience or lower "
+                "correction_start.",
+                CorrectionWarning,
+            )
+        elif n_correcting == 0:
             start = self.start
             if start == "auto":
                 fix = "raise max_epochs or set correction_start to an earlier epoch"

@@ -21,12 +21,59 @@ ISSUE_COLUMNS = (
 
 
 def sample_index(X, y):
-    """The index of the caller's samples: X's, else y's (pandas), else None."""
-    for data in (X, y):
+    """Where the issues table's rows come from: ``(index, names, source)``.
+
+    ``index`` is X's index, else y's (pandas), else the file paths of a
+    Dataset that lists its files (torchvision's ``ImageFolder`` and
+    ``DatasetFolder``: ``samples`` of ``(path, class)``), else None
+    (positions ``0..n-1``). ``names`` are a Dataset's class names
+    (``classes``) when its labels are read from it (``y`` is None), else
+    None. ``source`` says, in words, where the index came from.
+    """
+    for data, name in ((X, "X"), (y, "y")):
         index = getattr(data, "index", None)
         if index is not None and not callable(index) and len(index) == len(data):
-            return index.copy()
-    return None
+            return index.copy(), None, f"the index of the {name} passed to fit"
+    names = None
+    classes = getattr(X, "classes", None)
+    if y is None and isinstance(classes, (list, tuple)) and classes:
+        names = list(classes)
+    samples = getattr(X, "samples", None)
+    if isinstance(samples, list) and samples and _is_path_list(samples, X):
+        root = getattr(X, "root", None)
+        paths = [_relative(str(item[0]), root) for item in samples]
+        where = f" (relative to {str(root)!r})" if root is not None else ""
+        return paths, names, f"the file paths of the Dataset's samples{where}"
+    return None, names, POSITION_SOURCE
+
+
+#: ``sample_index``'s source when neither X nor y carried an index.
+POSITION_SOURCE = (
+    "positions 0..n-1: neither the X nor the y passed to fit was a pandas "
+    "object (in a Pipeline, steps return arrays unless "
+    "set_output(transform='pandas'); a y passed as a pandas Series keeps its "
+    "index)"
+)
+
+
+def _is_path_list(samples, X):
+    try:
+        return len(samples) == len(X) and all(
+            isinstance(item, (tuple, list)) and len(item) == 2 for item in samples[:1]
+        )
+    except TypeError:
+        return False
+
+
+def _relative(path, root):
+    import os
+
+    if root is None:
+        return path
+    try:
+        return os.path.relpath(path, os.fspath(root))
+    except ValueError:  # another drive (Windows)
+        return path
 
 
 def issue_mask(quality, corrected_issue, threshold, frac_noise):
@@ -214,7 +261,9 @@ def correction_start(history):
     return None
 
 
-def issues_table(columns, index, threshold=None, frac_noise=1.0, sort=False):
+def issues_table(
+    columns, index, threshold=None, frac_noise=1.0, sort=False, names=None, source=None
+):
     """The label-issues table of ``get_label_issues`` (a pandas DataFrame).
 
     Parameters
@@ -222,29 +271,47 @@ def issues_table(columns, index, threshold=None, frac_noise=1.0, sort=False):
     columns : dict
         ``label_quality``, ``label_issues`` (corrected differs from given),
         ``given_label``, ``predicted_label`` and ``corrected_label`` arrays.
-    index : pandas.Index or None
-        The caller's sample index (None: ``0..n-1``).
+    index : pandas.Index, list or None
+        The caller's sample index, or a Dataset's file paths (None:
+        ``0..n-1``, named ``"row"``).
     threshold, frac_noise, sort
         As in :meth:`sknoisy.NoisyLabelClassifier.get_label_issues`.
+    names : list of str, default=None
+        Class names of a Dataset whose labels are integer positions in it:
+        the label columns show the names.
+    source : str, default=None
+        Where the index came from, kept in ``table.attrs["index_source"]``.
     """
     check_issue_options(threshold, frac_noise)
     import pandas as pd
 
     quality = columns["label_quality"]
     mask = issue_mask(quality, columns["label_issues"], threshold, frac_noise)
+    if index is None:
+        index = pd.RangeIndex(len(quality), name="row")
+    elif not isinstance(index, pd.Index):
+        index = pd.Index(index, name="path")
+    labels = {
+        key: _named(columns[key], names)
+        for key in ("given_label", "predicted_label", "corrected_label")
+    }
     table = pd.DataFrame(
-        {
-            "is_label_issue": mask,
-            "label_quality": quality,
-            "given_label": columns["given_label"],
-            "predicted_label": columns["predicted_label"],
-            "corrected_label": columns["corrected_label"],
-        },
-        index=index,
+        {"is_label_issue": mask, "label_quality": quality, **labels}, index=index
     )
+    table.attrs["index_source"] = source or POSITION_SOURCE
     if sort:
         table = table.sort_values("label_quality", kind="stable")
     return table
+
+
+def _named(labels, names):
+    """Integer labels as the Dataset's class names (when they all are positions)."""
+    labels = np.asarray(labels)
+    if names is None or labels.dtype.kind not in "iu" or not len(labels):
+        return labels
+    if labels.min() < 0 or labels.max() >= len(names):
+        return labels
+    return np.asarray(names, dtype=object)[labels]
 
 
 def check_issue_options(threshold, frac_noise):
