@@ -25,6 +25,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ..losses._elr import ELR_CLAMP
+
 
 def _log_mean_probs(log_s):
     """log of the batch-mean softmax, stable when a class' mass underflows."""
@@ -73,7 +75,9 @@ def jo_regularizers(logits, prior, alpha, beta):
     return loss
 
 
-def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
+def jo_objective(
+    logits, target, prior, alpha, beta, return_probs=False, elr_target=None, lam=0.0
+):
     """The whole joint optimisation loss with cross entropy, in one pass.
 
     ``CE(target, s) + alpha * KL(prior || s_bar) + beta * mean_i H(s_i)``,
@@ -104,6 +108,13 @@ def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
         Weights of the prior and entropy terms.
     return_probs : bool, default=False
         Also return the softmax probabilities (computed anyway, detached).
+    elr_target : torch.Tensor of shape (batch, n_classes), default=None
+        Early-learning targets: adds ELR's regularizer ``lam * mean_i
+        log(1 - <p_i, elr_target_i>)`` with ``p = clamp(s, 1e-4, 1 - 1e-4)``
+        (:func:`~sknoisy.losses.elr_probabilities`), its gradient in closed
+        form too.
+    lam : float, default=0.0
+        Weight of the early-learning regularizer.
 
     Returns
     -------
@@ -126,12 +137,17 @@ def jo_objective(logits, target, prior, alpha, beta, return_probs=False):
     >>> logits.grad[0]
     tensor([-0.1250,  0.1250])
     """
-    alpha, beta = float(alpha), float(beta)
+    alpha, beta, lam = float(alpha), float(beta), float(lam)
+    if not lam:
+        elr_target = None
     if logits.requires_grad and torch.is_grad_enabled():
-        loss, s = _JOObjective.apply(logits, target, prior, alpha, beta)
+        loss, s = _JOObjective.apply(
+            logits, target, prior, alpha, beta, elr_target, lam
+        )
     else:  # the value only
         with torch.no_grad():
-            loss, s = _jo_forward(_as_float(logits), target, prior, alpha, beta)[:2]
+            z = _as_float(logits)
+            loss, s = _jo_forward(z, target, prior, alpha, beta, elr_target, lam)[:2]
     return (loss, s) if return_probs else loss
 
 
@@ -142,13 +158,14 @@ def _as_float(logits):
     return logits if logits.dtype in _FLOATS else logits.float()
 
 
-def _jo_forward(z, target, prior, alpha, beta):
+def _jo_forward(z, target, prior, alpha, beta, elr_target=None, lam=0.0):
     """The objective, the softmax, and what the gradient needs.
 
-    Returns ``loss, s, log_s, t, q`` with ``t`` the target (soft rows in the
-    dtype of ``z``, or int64 indices) and ``q = log prior - log sum_i s_i``
+    Returns ``loss, s, log_s, t, q, e`` with ``t`` the target (soft rows in
+    the dtype of ``z``, or int64 indices), ``q = log prior - log sum_i s_i``
     (``None`` without prior term), so that ``exp(log_s + q)`` is
-    ``s_ik prior_k / (n s_bar_k)`` computed without overflow.
+    ``s_ik prior_k / (n s_bar_k)`` computed without overflow, and ``e`` the
+    ELR term's per-row gradient factor (``None`` without it).
     """
     n = z.shape[0]
     log_s = torch.log_softmax(z, dim=-1)
@@ -170,12 +187,23 @@ def _jo_forward(z, target, prior, alpha, beta):
         # KL(prior || s_bar) = prior . q + log n, log s_bar by log-sum-exp
         q = torch.log(prior).sub_(torch.logsumexp(log_s, dim=0))
         loss.add_(torch.dot(prior, q), alpha=alpha).add_(alpha * math.log(n))
-    return loss, s, log_s, t, q
+    e = None
+    if elr_target is not None:
+        # lam/n sum_i log(1 - a_i), a_i = <clamp(s_i), t_i>; the gradient
+        # factor through the clamp: t_ik s_ik where s is inside its bounds
+        te = elr_target if elr_target.dtype == z.dtype else elr_target.to(z.dtype)
+        p = s.clamp(ELR_CLAMP, 1.0 - ELR_CLAMP)
+        agreement = torch.linalg.vecdot(p, te)
+        loss.add_(torch.log1p(agreement.neg()).sum(), alpha=lam / n)
+        # -lam / (n (1 - a_i)), and the clamp passes the gradient where p == s
+        scale = agreement.sub_(1.0).mul_(n / lam)[:, None]
+        e = torch.where(p == s, te * s, 0.0).div_(scale)
+    return loss, s, log_s, t, q, e
 
 
 def _jo_backward(ctx, grad_loss, grad_probs):
     """Closed-form gradient with respect to the logits (module docstring)."""
-    s, log_s, t, q = ctx.saved_tensors
+    s, log_s, t, q, e = ctx.saved_tensors
     alpha, beta = ctx.alpha, ctx.beta
     n = s.shape[0]
     soft = t.is_floating_point()
@@ -207,6 +235,9 @@ def _jo_backward(ctx, grad_loss, grad_probs):
         grad = s.mul(c.unsqueeze(-1))
     if alpha:
         grad.sub_(sr, alpha=alpha)
+    if e is not None:
+        # ELR: -lam / (n (1 - a_i)) (m_ik - s_ik sum_j m_ij), m = t s inside
+        grad.add_(e).addcmul_(s, e.sum(dim=-1, keepdim=True), value=-1.0)
     if soft:
         grad.sub_(t, alpha=1.0 / n)
     else:
@@ -215,7 +246,7 @@ def _jo_backward(ctx, grad_loss, grad_probs):
     grad.mul_(grad_loss)
     if grad.dtype != ctx.logits_dtype:
         grad = grad.to(ctx.logits_dtype)
-    return grad, None, None, None, None
+    return grad, None, None, None, None, None, None
 
 
 class _NoSecondDerivative(torch.autograd.Function):
@@ -242,11 +273,11 @@ class _JOObjective(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, logits, target, prior, alpha, beta):
-        loss, s, log_s, t, q = _jo_forward(
-            _as_float(logits), target, prior, alpha, beta
+    def forward(ctx, logits, target, prior, alpha, beta, elr_target=None, lam=0.0):
+        loss, s, log_s, t, q, e = _jo_forward(
+            _as_float(logits), target, prior, alpha, beta, elr_target, lam
         )
-        ctx.save_for_backward(s, log_s, t, q)
+        ctx.save_for_backward(s, log_s, t, q, e)
         ctx.alpha, ctx.beta, ctx.logits_dtype = alpha, beta, logits.dtype
         ctx.mark_non_differentiable(s)
         return loss, s
@@ -258,7 +289,7 @@ class _JOObjective(torch.autograd.Function):
         with torch.no_grad():  # create_graph=True
             grad = _jo_backward(ctx, grad_loss, grad_probs)[0]
         grad = _NoSecondDerivative.apply(grad.requires_grad_())
-        return grad, None, None, None, None
+        return grad, None, None, None, None, None, None
 
 
 def _jo_objective_autograd(logits, target, prior, alpha, beta):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..utils._compat import own_buffers, state_dict_hooks
@@ -196,7 +195,10 @@ class LabelState(nn.Module):
         self._flagged_share = (
             float(self.flagged.float().mean()) if self.flagged.numel() else 1.0
         )
+        self._refresh_moves()
         self._masking = bool(self.heldout.any()) if self.heldout.numel() else False
+        # 1 for the labels trained on, 0 for the held-out ones (per batch)
+        self._kept = (~self.heldout).float()[:, None] if self._masking else None
 
     def after_state_load(self):
         """Refresh the Python copies of the flags after ``load_state_dict``."""
@@ -251,17 +253,23 @@ class LabelState(nn.Module):
     def targets(self, index, y_true):
         """Training targets of a batch: class indices or (B, C) rows."""
         if self._phase == GIVEN:
-            if self._masking:
-                keep = ~self.heldout[index]
-                return F.one_hot(y_true, self.prior.shape[0]).float() * keep[:, None]
+            if self._masking:  # one-hot rows, zero for the held-out labels
+                rows = self._kept.new_zeros(len(y_true), self.prior.shape[0])
+                return rows.scatter_(1, y_true[:, None], self._kept[index])
             return y_true
         if self._hard:
             return self.label_argmax[index]
         if self._confident:
-            given = _one_hot(self.y[index], self.average.shape[1])
-            mixed = torch.lerp(given, self.average[index], self.move_weight)
-            return torch.where(self.flagged[index][:, None], mixed, given)
+            given = _one_hot(y_true, self.average.shape[1])
+            return given.lerp_(self.average[index], self._moves[index])
         return self.average[index]
+
+    def _refresh_moves(self):
+        # per sample, how far its training target moves toward the average:
+        # move_weight for the flagged labels, 0 for the others (per batch)
+        self._moves = None
+        if self._confident and self.flagged.numel():
+            self._moves = (self.flagged.float() * self.move_weight)[:, None]
 
     @property
     def has_targets(self):
@@ -310,8 +318,11 @@ class LabelState(nn.Module):
 
     def record(self, index, probs, training=True):
         """Store a batch's softmax outputs by sample index."""
-        self.epoch_probs[index] = probs.detach().to(torch.float32)
-        self.recorded[index] = 1 if training else 2
+        probs = probs.detach()
+        if probs.dtype != torch.float32:
+            probs = probs.float()
+        self.epoch_probs.index_copy_(0, index, probs)
+        self.recorded.index_fill_(0, index, 1 if training else 2)
 
     # -------------------------------------------------------------- per epoch
     def begin_recording(self):
@@ -407,6 +418,7 @@ class LabelState(nn.Module):
                 above.any(1) & (best != y) & below & seen[lo : lo + _BLOCK]
             )
         self._flagged_share = float(self.flagged.float().mean())
+        self._refresh_moves()
 
     def update_labels(self):
         """Take the running average as the labels; return how many changed.

@@ -126,16 +126,27 @@ class JointOptimization(TrainingMethod):
             return criterion(y_pred, target, weight=weight)
         scale = regularizer_weight(state)
         alpha, beta = self.alpha * scale, self.beta * scale
+        elr = self.lam > 0 and state.has_targets
         if weight is None and type(criterion) is CrossEntropyLoss:
+            # the whole objective, ELR's term included, in one closed form
             loss, probs = jo_objective(
-                y_pred, target, state.prior, alpha, beta, return_probs=True
+                y_pred,
+                target,
+                state.prior,
+                alpha,
+                beta,
+                return_probs=True,
+                elr_target=state.target[index] if elr else None,
+                lam=self.lam,
             )
-        else:
-            loss = criterion(y_pred, target, weight=weight)
-            if alpha or beta:
-                loss = loss + jo_regularizers(y_pred, state.prior, alpha, beta)
-            probs = torch.softmax(y_pred.detach(), dim=-1)
-        if self.lam > 0 and state.has_targets:
+            if state.recording:
+                state.record(index, probs)
+            return loss
+        loss = criterion(y_pred, target, weight=weight)
+        if alpha or beta:
+            loss = loss + jo_regularizers(y_pred, state.prior, alpha, beta)
+        probs = torch.softmax(y_pred.detach(), dim=-1)
+        if elr:
             agreement = (state.target[index] * elr_probabilities(y_pred)).sum(1)
             term = torch.log1p(-agreement)
             if weight is not None:
