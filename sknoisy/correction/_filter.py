@@ -239,7 +239,7 @@ def _per_class_removals(prune, counts, num_to_remove):
     return _round_rows(scaled)
 
 
-def _too_few(k, class_name):
+def _too_few(class_name):
     warnings.warn(
         f"Class {class_name!r} has too few samples to flag any "
         "(min_examples_per_class): its labels are kept.",
@@ -254,7 +254,7 @@ def _prune_by_class(codes, probs, prune, min_examples, classes):
         members = np.flatnonzero(codes == k)
         if len(members) <= min_examples:
             if len(members):
-                _too_few(k, classes[k])
+                _too_few(np.asarray(classes)[k].tolist())
             continue
         n_issues = len(members) - prune[k, k]
         if n_issues >= 1:
@@ -269,7 +269,7 @@ def _prune_by_noise_rate(codes, probs, prune, min_examples, classes):
         members = np.flatnonzero(codes == k)
         if len(members) <= min_examples:
             if len(members):
-                _too_few(k, classes[k])
+                _too_few(np.asarray(classes)[k].tolist())
             continue
         class_mask = np.zeros(len(members), dtype=bool)
         rows = probs[members]
