@@ -26,6 +26,7 @@ from . import (  # noqa: E402
 from ._classifier import NoisyLabelClassifier  # noqa: E402
 from ._find_issues import find_label_issues  # noqa: E402
 from .correction import LabelCorrection, LRAnneal  # noqa: E402
+from .correction._health import LabelHealthSummary, label_health_summary  # noqa: E402
 from .losses._pruning import TruncationPruning  # noqa: E402
 
 __version__ = "0.1.0.dev0"
@@ -36,6 +37,8 @@ __all__ = [
     "LRAnneal",
     "TruncationPruning",
     "find_label_issues",
+    "label_health_summary",
+    "LabelHealthSummary",
     "augment",
     "correction",
     "methods",

@@ -156,6 +156,22 @@ def estimate_from_rows(codes, probs, normalize=False):
     a correcting fit). Every value is computed in float64 as if ``probs``
     were converted whole, without holding such a copy.
     """
+    return noise_matrix_from_joint(estimate_joint_from_rows(codes, probs, normalize))
+
+
+def noise_matrix_from_joint(joint):
+    """``(noise_matrix, noise_rate)`` of a joint ``P(given = i, true = j)``."""
+    c = joint.shape[0]
+    prior = joint.sum(axis=0)
+    noise_matrix = np.eye(c)
+    filled = prior > 0
+    noise_matrix[:, filled] = joint[:, filled] / prior[filled]
+    noise_rate = float(np.clip(1.0 - np.trace(joint), 0.0, 1.0))
+    return noise_matrix, noise_rate
+
+
+def estimate_joint_from_rows(codes, probs, normalize=False):
+    """The calibrated joint ``P(given = i, true = j)`` of validated inputs."""
     n, c = probs.shape
     block = max(1, _BLOCK_VALUES // c)
     counts = np.bincount(codes, minlength=c).astype(np.float64)
@@ -185,11 +201,4 @@ def estimate_from_rows(codes, probs, normalize=False):
     joint[empty_rows, empty_rows] = 1.0  # nothing passed: labels kept
     row_sums[empty_rows] = 1.0
     scale = np.divide(counts, row_sums, out=np.zeros(c), where=row_sums > 0)
-    joint = joint * scale[:, None] / n
-    # Column-normalise: P(given = i | true = j).
-    prior = joint.sum(axis=0)
-    noise_matrix = np.eye(c)
-    filled = prior > 0
-    noise_matrix[:, filled] = joint[:, filled] / prior[filled]
-    noise_rate = float(np.clip(1.0 - np.trace(joint), 0.0, 1.0))
-    return noise_matrix, noise_rate
+    return joint * scale[:, None] / n
