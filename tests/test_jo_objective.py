@@ -175,3 +175,38 @@ def test_cuda(target):
     assert loss.device.type == grad.device.type == "cuda"
     torch.testing.assert_close(loss.cpu(), ref_loss)
     torch.testing.assert_close(grad.cpu(), ref_grad)
+
+
+def _with_elr_autograd(elr_target, lam):
+    from sknoisy.losses._elr import elr_probabilities
+
+    def fn(z, target, prior, alpha, beta):
+        loss = _jo_objective_autograd(z, target, prior, alpha, beta)[0]
+        agreement = (elr_target * elr_probabilities(z)).sum(1)
+        return loss + lam * torch.log1p(-agreement).mean()
+
+    return fn
+
+
+@pytest.mark.parametrize("alpha,beta", [(1.2, 0.8), (0.0, 0.0)])
+@pytest.mark.parametrize("target", ["hard", "zero rows"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_elr_term_in_closed_form_equals_autograd(dtype, target, alpha, beta):
+    logits, y, prior = _case(24, 5, dtype, scale=6.0, target=target)
+    logits[0] = torch.tensor([40.0, 0.0, 0.0, 0.0, 0.0], dtype=dtype)  # clamped
+    gen = torch.Generator().manual_seed(1)
+    elr_target = torch.softmax(torch.randn(24, 5, generator=gen), 1).to(dtype)
+
+    def fused(z, target, prior, alpha, beta):
+        return jo_objective(z, target, prior, alpha, beta, elr_target=elr_target, lam=3)
+
+    loss, grad = _value_and_grad(fused, logits, y, prior, alpha, beta)
+    ref_loss, ref_grad = _value_and_grad(
+        _with_elr_autograd(elr_target, 3.0), logits, y, prior, alpha, beta
+    )
+    torch.testing.assert_close(loss, ref_loss)
+    torch.testing.assert_close(grad, ref_grad)
+    # without the term (lam=0) the targets are ignored
+    plain = jo_objective(logits, y, prior, alpha, beta)
+    zero = jo_objective(logits, y, prior, alpha, beta, elr_target=elr_target, lam=0)
+    torch.testing.assert_close(plain, zero)
