@@ -351,7 +351,8 @@ def test_correction_warning_when_training_stops_early(flipped_blobs):
     # Early stopping (or a Ctrl-C) before correction started.
     X, _, y_noisy, _ = flipped_blobs
     clf = jo(correction_start="auto", max_epochs=40, callbacks=[_StopAt(2)])
-    with pytest.warns(CorrectionWarning, match="never started: the run stopped at epoch 2 of the 40 planned"):
+    stopped = "never started: the run stopped at epoch 2 of the 40 planned"
+    with pytest.warns(CorrectionWarning, match=stopped):
         clf.fit(X, y_noisy)
     assert clf.correction_start_ is None
     assert not clf.label_issues_.any()

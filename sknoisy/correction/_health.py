@@ -100,7 +100,8 @@ class LabelHealthSummary:
             f"Label health of {self.n_samples:,} samples in "
             f"{len(self.classes)} classes",
             f"Overall label health score: {self.overall_label_health_score:.3f} "
-            f"(about {self.noise_rate:.0%} of the labels, {n_wrong:,} samples, "
+            f"(about {self.noise_rate:.{0 if self.noise_rate >= 0.1 else 1}%} of "
+            f"the labels, {n_wrong:,} samples, "
             "look wrong)",
             "",
             "Classes, lowest label quality first:",
