@@ -689,7 +689,7 @@ def _summary(data, issues, header, rows, notes, args):
     n_keys = len(data.keys)
     worst = [
         row[:n_keys]
-        + [row[n_keys + 2], row[n_keys + 3], row[n_keys + 1]]
+        + [row[n_keys + 2], row[n_keys + 3], f"{float(row[n_keys + 1]):.3g}"]
         + ["yes" if row[n_keys] == "True" else ""]
         for row in rows[:N_WORST]
     ]
