@@ -755,7 +755,7 @@ def _check_find_options(args, source):
         )
 
 
-def find_issues(args):
+def _run_find_issues(args):
     """Run ``sknoisy find-issues`` on parsed arguments; return the exit status."""
     source = Path(args.data).expanduser()
     _check_find_options(args, source)
@@ -770,16 +770,19 @@ def find_issues(args):
     except DataFileError as exc:
         args.subparser.error(str(exc))
     header, rows, order = _issue_table(data, issues)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    _write_table(output, header, rows)
     plot = output.with_suffix(".png")
     flagged = issues["is_label_issue"].to_numpy()
-    _plot_quality(
-        plot,
-        issues["label_quality"].to_numpy(),
-        flagged,
-        f"{data.name}: {flagged.sum()} label issues in {len(flagged)} rows",
-    )
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        _write_table(output, header, rows)
+        _plot_quality(
+            plot,
+            issues["label_quality"].to_numpy(),
+            flagged,
+            f"{data.name}: {flagged.sum()} label issues in {len(flagged)} rows",
+        )
+    except OSError as exc:
+        args.subparser.error(f"--output: cannot write {output} or {plot}: {exc}")
     print(_summary(data, issues, header, rows, notes, args))
     print(
         f"\nWrote {output} (every row, lowest label quality first) and {plot} "
@@ -806,7 +809,7 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "find-issues":
-        return find_issues(args)
+        return _run_find_issues(args)
     _check_options(args)
     try:
         config = _config(args)

@@ -112,8 +112,11 @@ def test_npz_rows_by_position_threshold_default_output(tmp_path, monkeypatch, ca
     np.savez(tmp_path / "arrays.npz", X=X, y=y)
     monkeypatch.chdir(tmp_path)
     argv = ["find-issues", "arrays.npz", "--threshold", "0.5", "--max-epochs", "5"]
-    assert main([*argv, "--no-progress"]) == 0
-    printed = capsys.readouterr().out
+    assert main(argv) == 0
+    printed, err = capsys.readouterr()
+    assert "5/5" in err and "epoch" in err  # the progress bar, on stderr
+    # too few epochs for the correction window: said under the summary
+    assert "! Label correction ran for only" in printed
     header, rows = _read(tmp_path / "arrays_label_issues.csv")
     assert header == ["row", *ISSUE_HEADER]
     assert sorted(int(r["row"]) for r in rows) == list(range(60))
@@ -195,6 +198,15 @@ def test_image_folder_paths_and_class_names(tmp_path, capsys):
     assert all(misfiled[r["path"]] == r["corrected_label"] for r in rows[:2])
     assert [r["is_label_issue"] for r in rows] == ["True"] * 2 + ["False"] * 10
     assert "bright/dark0.png" in printed
+
+
+def test_unwritable_output_exit_2(noisy_csv, tmp_path, capsys):
+    path = noisy_csv[0]
+    (tmp_path / "taken").write_text("a file, not a folder")
+    argv = ["find-issues", str(path), "--target", "colour", "--id", "sample_id"]
+    argv += ["--ignore", "note", "--max-epochs", "1", "--no-progress"]
+    err = _fails([*argv, "--output", str(tmp_path / "taken" / "out.csv")], capsys)
+    assert "--output: cannot write" in err
 
 
 def test_help_points_benchmark_users_to_find_issues(capsys):
