@@ -406,7 +406,8 @@ def _add_find_issues(commands):
         "--ignore",
         _split(str, "column"),
         ".csv: columns left out of the features (text, notes, other labels), "
-        "space or comma separated; they are kept in the output",
+        "space or comma separated (after FILE_OR_FOLDER, which a list would "
+        "take in); they are kept in the output",
     )
     data.add_argument(
         "--image-size",
