@@ -1,7 +1,9 @@
 """Read a user's data file for ``sknoisy benchmark --dataset PATH``.
 
 Three layouts are read: a ``.csv`` file with a header row (``--target COLUMN``
-names the label column, every other column is a numeric feature), a ``.npz``
+names the label column, every other column is a numeric feature, except an
+ID column and ignored columns when :func:`load_data_file` is given them), a
+``.npz``
 archive holding the arrays ``X`` and ``y`` (``numpy.savez(path, X=X, y=y)``),
 and a pair of ``.npy`` files, the features given as the data set and the
 labels as the target (``--dataset X.npy --target y.npy``). Anything that
@@ -55,6 +57,20 @@ class UserData:
         Column names (CSV) or ``x0, x1, ...``.
     labels_from : str
         Where the labels come from, for reports (``column 'label'``).
+    id_column : str or None
+        CSV: the ID column (``id_column`` of :func:`load_data_file`).
+    ids : ndarray of shape (n_samples,) or None
+        CSV with an ID column: each row's ID, a string as in the file.
+    ignored : list of str
+        CSV: the columns left out of the features (``ignore``).
+    lines : ndarray of shape (n_samples,) or None
+        CSV: each row's line number in the file, as an editor shows it (the
+        header is line 1).
+    columns : list of str
+        CSV: the header, every column in the file's order.
+    rows : list of list of str or None
+        CSV read with ``keep_rows=True``: each row's cells exactly as in the
+        file.
     """
 
     X: np.ndarray
@@ -63,6 +79,12 @@ class UserData:
     target: str | None = None
     feature_names: list = field(default_factory=list)
     labels_from: str = ""
+    id_column: str | None = None
+    ids: np.ndarray | None = None
+    ignored: list = field(default_factory=list)
+    lines: np.ndarray | None = None
+    columns: list = field(default_factory=list)
+    rows: list | None = None
 
     @property
     def classes(self):
@@ -133,7 +155,65 @@ def _dialect(text):
         return csv.excel
 
 
-def _read_csv(path, target):
+def _columns_error(name, header, unknown):
+    """No column of these names: list them and the file's columns."""
+    what = ", ".join(f"{column!r} ({option})" for column, option in unknown)
+    return DataFileError(
+        f"{name} has no column {what}; its columns are {', '.join(map(repr, header))}."
+    )
+
+
+def _check_roles(name, header, target, id_column, ignore):
+    """Indices of the label, ID and ignored columns; one error names every clash."""
+    roles = [(target, "--target")]
+    if id_column is not None:
+        roles.append((id_column, "--id"))
+    roles += [(column, "--ignore") for column in ignore or ()]
+    unknown = [(column, option) for column, option in roles if column not in header]
+    if unknown:
+        raise _columns_error(name, header, unknown)
+    for column, _ in roles:
+        if header.count(column) > 1:
+            raise DataFileError(
+                f"{name} has {header.count(column)} columns named {column!r}."
+            )
+    seen = {}
+    for column, option in roles:
+        if column in seen and not (option == seen[column] == "--ignore"):
+            raise DataFileError(
+                f"{name}: column {column!r} is given as {seen[column]} and as "
+                f"{option}; a column has one role."
+            )
+        seen.setdefault(column, option)
+    i_id = None if id_column is None else header.index(id_column)
+    return header.index(target), i_id, {header.index(c) for c in ignore or ()}
+
+
+def _check_ids(name, id_column, ids, lines):
+    """Every row has its own, non-empty ID."""
+    first, repeated = {}, {}
+    for value, line in zip(ids, lines):
+        if not value:
+            raise DataFileError(
+                f"{name}: the ID column {id_column!r} is empty at line {line}; "
+                "every row needs an ID (or leave out --id to use line numbers)."
+            )
+        if value in first:
+            repeated.setdefault(value, (first[value], line))
+        else:
+            first[value] = line
+    if repeated:
+        value, (a, b) = next(iter(repeated.items()))
+        more = len(repeated) - 1
+        others = f" (and {more} more repeated value{'s' if more > 1 else ''})"
+        raise DataFileError(
+            f"{name}: the ID column {id_column!r} repeats {value!r} (lines {a} and "
+            f"{b}){others if more else ''}; each row needs its own ID (or leave "
+            "out --id to use line numbers)."
+        )
+
+
+def _read_csv(path, target, id_column=None, ignore=None, keep_rows=False):
     if target is None:
         raise DataFileError(f"{path.name}: name the label column with --target COLUMN.")
     text = _open_text(path)
@@ -144,21 +224,16 @@ def _read_csv(path, target):
             f"{path.name} is empty; the first row must name the columns."
         )
     header = [h.strip() for h in header]
-    if target not in header:
-        raise DataFileError(
-            f"{path.name} has no column {target!r} (--target); its columns are "
-            f"{', '.join(map(repr, header))}."
-        )
-    if header.count(target) > 1:
-        raise DataFileError(
-            f"{path.name} has {header.count(target)} columns named {target!r}."
-        )
-    t = header.index(target)
-    features = [i for i in range(len(header)) if i != t]
+    t, i_id, ignored = _check_roles(path.name, header, target, id_column, ignore)
+    features = [i for i in range(len(header)) if i not in {t, i_id} | ignored]
     if not features:
-        raise DataFileError(f"{path.name} has no feature column besides {target!r}.")
+        besides = [target] + [header[i] for i in sorted({i_id} - {None} | ignored)]
+        raise DataFileError(
+            f"{path.name} has no feature column besides "
+            f"{', '.join(map(repr, besides))}."
+        )
     columns = [[] for _ in features]
-    labels, problems = [], {}
+    labels, problems, ids, lines, kept = [], {}, [], [], []
     # Line numbers as an editor shows them: the header is line 1.
     for row in rows:
         line = rows.line_num
@@ -169,6 +244,11 @@ def _read_csv(path, target):
                 f"{path.name}, line {line}: {len(row)} fields where the header "
                 f"has {len(header)}."
             )
+        lines.append(line)
+        if keep_rows:
+            kept.append(row)
+        if i_id is not None:
+            ids.append(row[i_id].strip())
         label = row[t].strip()
         if label.lower() in _MISSING:
             problems.setdefault(("missing", target), (line, row[t]))
@@ -189,21 +269,56 @@ def _read_csv(path, target):
     if not labels:
         raise DataFileError(f"{path.name} has a header but no data rows.")
     if problems:
-        raise DataFileError(_csv_problem(path.name, problems))
+        raise DataFileError(
+            _csv_problem(path.name, problems, ignore is not None, id_column is None)
+        )
+    if i_id is not None:
+        _check_ids(path.name, id_column, ids, lines)
     X = np.array(columns, dtype=np.float32).T
     y = _check_labels(_as_labels(labels), path.name)
     names = [header[i] for i in features]
-    return UserData(X, y, path.name, target, names, f"column {target!r}")
+    return UserData(
+        X,
+        y,
+        path.name,
+        target,
+        names,
+        f"column {target!r}",
+        id_column=id_column,
+        ids=None if i_id is None else np.array(ids, dtype=object),
+        ignored=[header[i] for i in sorted(ignored)],
+        lines=np.array(lines, dtype=np.int64),
+        columns=header,
+        rows=kept if keep_rows else None,
+    )
 
 
-def _csv_problem(name, problems):
-    """The message for the first kind of problem found (text, missing, infinite)."""
+def _csv_problem(name, problems, can_ignore=False, offer_id=False):
+    """The message for the first kind of problem found (text, missing, infinite).
+
+    ``can_ignore``: the caller takes ``--ignore`` and ``--id`` options
+    (``sknoisy find-issues``), which the message then offers for text columns;
+    ``offer_id``: no ID column is named yet, so ``--id`` is offered too.
+    """
     for kind in ("text", "missing", "infinite"):
         found = [(col, where) for (k, col), where in problems.items() if k == kind]
         if not found:
             continue
         (column, (line, cell)), more = found[0], len(found) - 1
         others = f" (and {more} more column{'s' if more > 1 else ''})" if more else ""
+        if kind == "text" and can_ignore:
+            texts = " ".join(col for col, _ in found)
+            id_hint = (
+                f"name the rows with --id {column} if it holds their IDs, "
+                if offer_id
+                else ""
+            )
+            return (
+                f"{name}: column {column!r} is not numeric (line {line}: "
+                f"{cell!r}){others}; leave text columns out of the features "
+                f"with --ignore {texts} (they are kept in the output), {id_hint}"
+                "or encode such features as numbers (for example one-hot)."
+            )
         if kind == "text":
             return (
                 f"{name}: column {column!r} is not numeric (line {line}: "
@@ -337,7 +452,7 @@ def _read_npy_pair(path, target):
     return UserData(X, y, path.name, labels.name, names, f"file {labels.name!r}")
 
 
-def load_data_file(path, target=None):
+def load_data_file(path, target=None, *, id_column=None, ignore=None, keep_rows=False):
     """Read features and labels from a ``.csv``, ``.npz`` or ``.npy`` file.
 
     Parameters
@@ -360,8 +475,10 @@ def load_data_file(path, target=None):
     DataFileError
         The file is missing or has an unknown type; the label column is
         missing; a feature is not numeric; a value is missing (empty, ``NA``,
-        ``NaN``) or infinite; or the labels hold a single class. The message
-        names the column and line (CSV) or row and column (arrays).
+        ``NaN``) or infinite; or the labels hold a single class; a column
+        named by ``id_column`` or ``ignore`` is missing; IDs repeat or are
+        empty. The message names the column and line (CSV) or row and column
+        (arrays).
     """
     path = Path(path).expanduser()
     suffix = path.suffix.lower()
@@ -372,5 +489,13 @@ def load_data_file(path, target=None):
         )
     if not path.is_file():
         raise DataFileError(f"data file not found: {path}")
-    reader = {".csv": _read_csv, ".npz": _read_npz, ".npy": _read_npy_pair}[suffix]
+    if suffix == ".csv":
+        return _read_csv(path, target, id_column, ignore, keep_rows)
+    if id_column is not None or ignore:
+        option = "--id" if id_column is not None else "--ignore"
+        raise DataFileError(
+            f"{path.name}: {option} names a column of a .csv file; the rows of a "
+            f"{suffix} file are named by their position."
+        )
+    reader = {".npz": _read_npz, ".npy": _read_npy_pair}[suffix]
     return reader(path, target)
