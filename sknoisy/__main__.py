@@ -603,12 +603,9 @@ def _issue_table(data, issues):
     # The ID column is not among data.columns; line, row or path may be.
     taken = set(data.columns)
     columns = {_free_name(name, taken): values for name, values in data.keys}
-    names = data.class_names
+    # an ImageFolder's table already holds its class names
     for name in ISSUE_COLUMNS:
-        values = issues[name].to_numpy()
-        if names is not None and name.endswith("_label"):
-            values = names[values.astype(np.int64)]
-        columns[_free_name(name, taken)] = values
+        columns[_free_name(name, taken)] = issues[name].to_numpy()
     quality = issues["label_quality"].to_numpy()
     order = np.argsort(quality, kind="stable")
     header = [*columns, *data.columns]
@@ -677,10 +674,9 @@ def _summary(data, issues, header, rows, notes, args):
     table = []
     for c in classes:
         mask = given == c
-        name = data.class_names[c] if data.class_names is not None else c
         table.append(
             [
-                name,
+                c,
                 int(mask.sum()),
                 int(flagged[mask].sum()),
                 f"{flagged[mask].mean():.1%}",
