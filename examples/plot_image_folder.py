@@ -96,15 +96,14 @@ clf.fit(dataset)
 # %%
 # The label issues
 # ----------------
-# One row per image, in the dataset's order, most suspicious labels first.
-# The labels are class indices; ``dataset.classes`` names them.
-names = np.array(dataset.classes)
+# One row per image, most suspicious labels first. The table is indexed by
+# the image's path in the folder, and its labels are the folder names
+# (``dataset.classes``); the estimator itself predicts class indices, as the
+# dataset's items carry them.
 issues = clf.get_label_issues(sort=True)
-for column in ("given_label", "predicted_label", "corrected_label"):
-    issues[column] = names[issues[column].to_numpy()]
-paths = [Path(path) for path, _ in dataset.samples]
-issues["file"] = [paths[i].name for i in issues.index]
+print(issues.attrs["index_source"])
 print(issues.head(8).to_string())
+paths = [Path(path) for path, _ in dataset.samples]
 
 truly_misfiled = np.array([p.name.split("_")[0] != p.parent.name for p in paths])
 flagged = clf.label_issues_
@@ -128,7 +127,9 @@ fig, axes = plt.subplots(
 )
 for ax in axes.ravel():
     ax.axis("off")
-for ax, (i, row) in zip(axes.ravel(), shown.iterrows()):
+position = {str(p.relative_to(root)): i for i, p in enumerate(paths)}
+for ax, (path, row) in zip(axes.ravel(), shown.iterrows()):
+    i = position[path]
     ax.imshow(dataset[i][0].permute(1, 2, 0).numpy())
     ax.set_title(
         f"{row['given_label']}\n-> {row['corrected_label']}",

@@ -95,11 +95,9 @@ _CALLBACK_PARAMS = frozenset(
 #: The end of fit's and partial_fit's docstrings.
 _FIT_TAIL = """**fit_params : dict
             Passed to the module's ``forward`` by skorch; ``epochs`` sets
-            the number of epochs of this call. Without it, a call that
-            continues a run stopped before its planned end (skorch's
-            ``LoadInitState`` loading the checkpoint of an interrupted fit,
-            or ``partial_fit`` on the pickle of one) trains the epochs left
-            in that run, so it ends where the uninterrupted run ends.
+            the number of epochs of this call (default ``max_epochs``; for a
+            ``fit`` whose ``LoadInitState`` loaded the checkpoint of an
+            interrupted run, the epochs left in that run).
 
         Returns
         -------
@@ -502,6 +500,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     _run_labels = None
     #: (given label codes, caller's index) of the issues table
     _label_table = None
+    _finish_plan = False
     #: names of the fitted label attributes the last fit set
     _label_names = ()
     #: cache of the callbacks that implement each notify hook
@@ -723,8 +722,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising.
 
-        After a run that stopped before its planned end (interrupted), the
-        epochs left in it instead (see ``fit_params`` below).
+        After an interrupted run, pass ``epochs=`` the epochs left in it
+        (``max_epochs - len(history_)`` for a ``fit``) to end where the
+        uninterrupted run ends.
 
         Parameters
         ----------
@@ -753,6 +753,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         if first:
             self._inputs = InputAdapter()
         X, y_enc = self._inputs.validate_fit(self, X, y, reset=first, classes=classes)
+        self._finish_plan = new_run
         seed = torch_seed(self.random_state) if new_run else self._fit_seed()
         with local_torch_rng(seed, self.device):
             if not self.initialized_ or (new_run and not self.warm_start):
@@ -860,18 +861,19 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         self._divergence_warned = False
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        """skorch's training loop; without ``epochs``, an unfinished run is finished.
+        """skorch's training loop; a ``fit`` that resumes a run finishes it.
 
-        A call that continues a run which stopped before its planned end (a
-        pickle of an interrupted fit continued with ``partial_fit``, or a
-        fresh estimator whose :class:`~skorch.callbacks.LoadInitState` loaded
-        the checkpoint of one) trains the epochs left in that run's plan
+        A ``fit`` without ``epochs`` whose callbacks restored the state of a
+        run that stopped before its planned end (skorch's
+        :class:`~skorch.callbacks.LoadInitState` loading the checkpoint of an
+        interrupted fit) trains the epochs left in that run's plan
         (``plan_end`` in the history; see :func:`~sknoisy.correction.run_plan`)
         instead of ``max_epochs`` more: re-running the interrupted script
-        ends where the uninterrupted one ends. An explicit ``epochs`` is
-        trained as given.
+        ends where the uninterrupted one ends. ``partial_fit`` keeps skorch's
+        meaning (``max_epochs`` more, continuing the plan where it stopped),
+        and an explicit ``epochs`` is trained as given.
         """
-        if epochs is None:
+        if epochs is None and self._finish_plan:
             left = self._epochs_left_in_plan()
             if left is not None:
                 epochs = left

@@ -8,6 +8,7 @@ an error that names it.
 
 import hashlib
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,7 +57,8 @@ def assert_same_fit(a, b, X_a, X_b):
             np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     if hasattr(a, "label_quality_"):
         issues_a, issues_b = a.get_label_issues(), b.get_label_issues()
-        assert issues_a.equals(issues_b)
+        # the values; the index is the data's own (file paths of a folder)
+        assert issues_a.reset_index(drop=True).equals(issues_b.reset_index(drop=True))
 
 
 class LazyDataset(Dataset):
@@ -209,6 +211,11 @@ def test_image_folder_fits_labels_without_decoding(image_folder):
     assert clf.module_.in_channels == 3
     issues = clf.get_label_issues(sort=True)
     assert len(issues) == len(ds)
+    # rows by file path, labels by folder name
+    assert set(issues.index) == {
+        str(Path(p).relative_to(image_folder)) for p, _ in ds.samples
+    }
+    assert set(issues["given_label"]) == set(ds.classes)
     # with the folder names as y
     names = np.array(ds.classes)[ds.targets]
     named = fast(**params).fit(ds, names)

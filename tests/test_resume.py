@@ -285,7 +285,7 @@ def test_rerunning_the_interrupted_script_finishes_the_planned_run(noisy, tmp_pa
     with pytest.warns(CorrectionWarning, match="stopped at epoch 4 of the 12") as rec:
         script(Interrupt(4))
     message = str(rec[0].message)
-    assert "LoadInitState" in message and "partial_fit" in message
+    assert "LoadInitState" in message and "partial_fit(X, y, epochs=8)" in message
     assert "raise max_epochs" not in message
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorrectionWarning)
@@ -298,23 +298,18 @@ def test_rerunning_the_interrupted_script_finishes_the_planned_run(noisy, tmp_pa
     assert run_plan(resumed.history) == (0, 12)
 
 
-def test_partial_fit_after_an_interruption_trains_the_epochs_left(noisy):
+def test_partial_fit_after_loading_a_checkpoint_keeps_skorchs_meaning(noisy, tmp_path):
+    """skorch: load_params of a checkpoint, then partial_fit trains max_epochs."""
     X, y = noisy
-    params = _params()
+    params = _params(max_epochs=5)
+    cp = Checkpoint(dirname=tmp_path, monitor=None, f_label_state="label_state.pt")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorrectionWarning)
-        full = NoisyLabelClassifier(**params).fit(X, y)
-        cut = NoisyLabelClassifier(callbacks=[("cut", Interrupt(7))], **params)
-        cut.fit(X, y)
-    resumed = pickle.loads(pickle.dumps(cut))
-    resumed.set_params(callbacks__cut=None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CorrectionWarning)
-        resumed.partial_fit(X, y)
-    _assert_same_run(full, resumed)
-    # a finished run: partial_fit plans a new one of max_epochs
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CorrectionWarning)
-        resumed.partial_fit(X, y)
-    assert len(resumed.history) == 24
-    assert run_plan(resumed.history) == (12, 24)
+        NoisyLabelClassifier(callbacks=[cp, Interrupt(3)], **params).fit(X, y)
+        clf = NoisyLabelClassifier(
+            module__n_features=6, module__n_classes=4, **params
+        ).initialize()
+        clf.load_params(checkpoint=cp)
+        assert len(clf.history) == 3
+        clf.partial_fit(X, y)
+    assert len(clf.history) == 8

@@ -212,11 +212,11 @@ class LabelCorrection(Callback):
                 f"{done}: the run stopped at epoch {epochs} of the {end} planned "
                 "(interrupted, or stopped by a callback such as EarlyStopping), "
                 "so corrected_labels_ and label_issues_ are those of an "
-                "unfinished run. To finish it, call partial_fit(X, "
-                "y) on this estimator, or fit a new one with the same settings "
-                "and a Checkpoint + LoadInitState of this run (without epochs=, "
-                f"either trains the epochs left, to epoch {end}); if "
-                "EarlyStopping stopped it, raise its patience or lower "
+                "unfinished run. To finish it, call partial_fit(X, y, "
+                f"epochs={end - epochs}) on this estimator, or fit a new one "
+                "with the same settings and a Checkpoint + LoadInitState of "
+                f"this run (its fit trains the epochs left, to epoch {end}); "
+                "if EarlyStopping stopped it, raise its patience or lower "
                 "correction_start.",
                 CorrectionWarning,
             )
