@@ -16,7 +16,7 @@ sknoisy's default flags exactly cleanlab's samples. Writes
 
 Usage::
 
-    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/bench_cleanlab_call.py --seeds 5
+    OMP_NUM_THREADS=1 python benchmarks/bench_cleanlab_call.py --seeds 5
 """
 
 from __future__ import annotations
