@@ -14,6 +14,8 @@ from numbers import Integral
 
 import numpy as np
 
+from ..noise._estimate import check_probs
+
 __all__ = [
     "FILTERS",
     "RANKINGS",
@@ -53,33 +55,7 @@ def check_labels_and_probs(labels, pred_probs):
     column numbers themselves, as cleanlab does, so a class may have no
     label. ``probs`` is float64.
     """
-    probs = np.asarray(pred_probs)
-    if probs.dtype.kind not in "iuf" or probs.dtype.kind == "b":
-        raise ValueError(
-            "pred_probs must be a numeric array of class probabilities, got "
-            f"dtype {probs.dtype}."
-        )
-    probs = probs.astype(np.float64, copy=False)
-    if probs.ndim != 2 or probs.shape[1] < 2 or probs.shape[0] < 1:
-        raise ValueError(
-            "pred_probs must be 2-D of shape (n_samples, n_classes) with at least "
-            f"two classes, got shape {probs.shape}."
-        )
-    if not np.all(np.isfinite(probs)):
-        raise ValueError("pred_probs must be finite (no NaN or inf).")
-    if probs.min() < 0.0 or probs.max() > 1.0:
-        raise ValueError(
-            "pred_probs must lie in [0, 1] (probabilities, e.g. predict_proba's "
-            f"output, not logits); got values in [{probs.min():.3g}, "
-            f"{probs.max():.3g}]."
-        )
-    sums = probs.sum(axis=1)
-    bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
-    if len(bad):
-        raise ValueError(
-            "each row of pred_probs must sum to 1 (within 1e-3); row "
-            f"{int(bad[0])} sums to {sums[bad[0]]:.6g} ({len(bad)} rows do not)."
-        )
+    probs = check_probs(pred_probs, "pred_probs").astype(np.float64, copy=False)
     raw = np.asarray(labels)
     if raw.ndim != 1:
         raise ValueError(

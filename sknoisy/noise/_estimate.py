@@ -7,25 +7,32 @@ import numpy as np
 __all__ = ["estimate_noise_matrix"]
 
 
-def _check_inputs(labels, probs):
-    """Validated inputs: labels as int64 codes, probs as a float (n, C) array.
+def check_probs(probs, name="probs"):
+    """A validated (n, C) array of class probabilities (``name`` in messages).
 
-    A float array is checked where it lies (no copy; nothing here or in the
-    estimate writes to it); other input is converted to float64.
+    A float array is returned as it lies (no copy; nothing in the estimates
+    writes to it); other numeric input is converted to float64. Refused:
+    another shape, fewer than two classes, NaN or inf, values outside
+    [0, 1] (logits), rows that do not sum to 1 within 1e-3.
     """
     probs = np.asarray(probs)
+    if probs.dtype.kind not in "iuf" or probs.dtype.kind == "b":
+        raise ValueError(
+            f"{name} must be a numeric array of class probabilities, got "
+            f"dtype {probs.dtype}."
+        )
     if probs.dtype.kind != "f":
         probs = probs.astype(np.float64)
     if probs.ndim != 2 or probs.shape[1] < 2 or probs.shape[0] < 1:
         raise ValueError(
-            "probs must be a 2-D array of shape (n_samples, n_classes) with at "
+            f"{name} must be a 2-D array of shape (n_samples, n_classes) with at "
             f"least two classes, got shape {probs.shape}."
         )
     if not np.all(np.isfinite(probs)):
-        raise ValueError("probs must be finite (no NaN or inf).")
+        raise ValueError(f"{name} must be finite (no NaN or inf).")
     if probs.min() < 0.0 or probs.max() > 1.0:
         raise ValueError(
-            "probs must lie in [0, 1] (pass probabilities, e.g. predict_proba's "
+            f"{name} must lie in [0, 1] (pass probabilities, e.g. predict_proba's "
             f"output, not logits); got values in [{probs.min():.3g}, "
             f"{probs.max():.3g}]."
         )
@@ -33,9 +40,19 @@ def _check_inputs(labels, probs):
     bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
     if len(bad):
         raise ValueError(
-            "each row of probs must sum to 1 (within 1e-3); row "
+            f"each row of {name} must sum to 1 (within 1e-3); row "
             f"{int(bad[0])} sums to {sums[bad[0]]:.6g} ({len(bad)} rows do not)."
         )
+    return probs
+
+
+def _check_inputs(labels, probs):
+    """Validated inputs: labels as int64 codes, probs as a float (n, C) array.
+
+    A float array is checked where it lies (no copy; nothing here or in the
+    estimate writes to it); other input is converted to float64.
+    """
+    probs = check_probs(probs, "probs")
     raw = np.asarray(labels)
     if raw.ndim != 1:
         raise ValueError(f"labels must be 1-D, got shape {raw.shape}.")
