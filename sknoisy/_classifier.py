@@ -88,6 +88,9 @@ _CALLBACK_PARAMS = frozenset(
         "anneal_lr",
         "loss",
         "random_state",
+        "sample_selection",
+        "forget_rate",
+        "noise_matrix",
     }
 )
 
@@ -131,7 +134,9 @@ class NoisyLabelClassifier(NeuralNetClassifier):
         ``"label_smoothing"``, ``"sce"``, ``"nce_rce"``, ``"bootstrap"``,
         ``"elr"`` (cross entropy with the early-learning regularizer and its
         per-sample targets, :class:`~sknoisy.methods.EarlyLearningRegularization`;
-        see :mod:`sknoisy.losses`), or a loss class called as
+        see :mod:`sknoisy.losses`), ``"forward"`` and ``"backward"`` (loss
+        correction through ``noise_matrix``,
+        :class:`~sknoisy.methods.LossCorrection`), or a loss class called as
         ``loss(**criterion__kwargs)`` and then ``loss_(logits, target,
         weight=None)``.
     q : float, default=0.7
@@ -171,6 +176,30 @@ class NoisyLabelClassifier(NeuralNetClassifier):
     prune_every : int, default=None
         Pruning period in epochs; ``None`` scales the paper's 10 of 120:
         ``max(1, round(max_epochs / 12))``.
+    noise_matrix : array-like of shape (n_classes, n_classes), default=None
+        The noise matrix of ``loss="forward"`` and ``"backward"`` (ignored by
+        the other losses), in cleanlab's convention: ``noise_matrix[i, j] =
+        P(given = i | true = j)``, columns summing to 1 (Patrini's
+        row-stochastic ``T`` is its transpose; a matrix whose rows, not
+        columns, sum to 1 is refused with that hint). ``None`` estimates it:
+        a first stage (a ``label_correction="soft"`` fit) estimates it from
+        the data, then a fresh network trains through it (``refit_epochs``).
+        A matrix whose condition number exceeds 100 raises a
+        :class:`~sknoisy.exceptions.NoiseMatrixWarning`; backward correction
+        then mixes it with the identity. See :ref:`loss_correction`.
+    sample_selection : {None, "coteaching"}, default=None
+        ``"coteaching"``: train two copies of ``module`` (initialised
+        independently), each on the samples of smallest loss under the
+        other (Han et al. 2018, :class:`~sknoisy.methods.CoTeaching`);
+        :meth:`predict_proba` returns the mean of both networks'
+        probabilities. See :ref:`coteaching`.
+    forget_rate : float or "auto", default="auto"
+        Co-teaching's forget rate ``tau`` in [0, 1): the share of each batch
+        each network leaves out once the linear ramp of the first ``min(10,
+        ceil(max_epochs / 5))`` epochs ends. ``"auto"`` estimates the noise
+        rate from the two networks' outputs in the first half of the ramp
+        (fitted ``forget_rate_``, ``noise_rate_``). Ignored without
+        ``sample_selection``.
     label_correction : {None, "hard", "soft"}, default=None
         Correct the training labels during fit (joint optimisation). See
         :class:`sknoisy.LabelCorrection`.
@@ -221,7 +250,9 @@ class NoisyLabelClassifier(NeuralNetClassifier):
         After correcting, train a freshly initialised module with cross
         entropy on the corrected labels (the paper's second stage).
     refit_epochs : int, default=None
-        Epochs of the second stage; ``None`` uses ``max_epochs``.
+        Epochs of the second stage (also the corrected-loss stage of
+        ``loss="forward"``/``"backward"`` with an estimated matrix); ``None``
+        uses ``max_epochs``.
     anneal_lr : bool or "auto", default="auto"
         Multiply the learning rate by 0.1 for the last 20% of the epochs
         (:class:`sknoisy.LRAnneal`; each run anneals its own last epochs, a
@@ -339,7 +370,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         history) at which correction started, ``None`` when it never started
         (a :class:`~sknoisy.exceptions.CorrectionWarning` was raised then).
     noise_matrix_ : ndarray of shape (n_classes, n_classes)
-        With ``label_correction``: the estimated noise matrix of the given
+        With ``loss="forward"`` or ``"backward"``: the matrix the loss trained
+        through (given, or estimated as below). With ``label_correction``
+        (and co-teaching with ``forget_rate="auto"``): the estimated noise matrix of the given
         labels in cleanlab's convention, ``noise_matrix_[i, j] = P(given = i
         | true = j)`` (each column sums to 1; sknoisy's row-stochastic
         ``T`` is its transpose, see
@@ -348,8 +381,12 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         labels and the running average of the outputs (``soft_labels_``),
         from this one fit. See :ref:`noise_matrix`.
     noise_rate_ : float
-        With ``label_correction``: the estimated share of wrong given labels,
+        With ``label_correction``, loss correction, or co-teaching with
+        ``forget_rate="auto"``: the estimated share of wrong given labels,
         ``P(given != true)``.
+    forget_rate_ : float
+        With ``sample_selection="coteaching"``: the forget rate used (given,
+        or estimated).
 
     See Also
     --------
@@ -389,6 +426,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         "bootstrap_mode": [StrOptions({"soft", "hard"})],
         "elr_lambda": [Interval(Real, 0, None, closed="left")],
         "elr_beta": [Interval(Real, 0, 1, closed="left")],
+        "noise_matrix": [None, "array-like"],
+        "sample_selection": [None, StrOptions({"coteaching"})],
+        "forget_rate": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="left")],
         "prune_start": [None, Interval(Integral, 1, None, closed="left")],
         "prune_every": [None, Interval(Integral, 1, None, closed="left")],
         "label_correction": [None, StrOptions({"hard", "soft"})],
@@ -443,6 +483,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         bootstrap_mode="soft",
         elr_lambda=3.0,
         elr_beta=0.7,
+        noise_matrix=None,
+        sample_selection=None,
+        forget_rate="auto",
         prune_start=None,
         prune_every=None,
         label_correction=None,
@@ -620,7 +663,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         if not isinstance(module, torch.nn.Module):
             inputs = self._inputs
             kwargs = module_kwargs(module, kwargs, inputs.in_shape, inputs.n_classes)
-        self.module_ = self.initialized_instance(module, kwargs)
+        self.module_ = method_class(self).build_module(
+            self, lambda: self.initialized_instance(module, kwargs)
+        )
         return self
 
     def initialize_criterion(self):
@@ -1071,7 +1116,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         for name, value in attributes.items():
             setattr(self, name, value)
         self._label_names = (*attributes, *(("pruning_weights_",) * state.prunes))
-        if attributes:
+        if "label_quality_" in attributes:
             self._label_table = (np.asarray(y_enc).copy(), sample_index(X, y))
 
     def get_label_issues(self, *, threshold=None, frac_noise=1.0, sort=False):

@@ -51,6 +51,7 @@ class TrainingObjective:
             A training batch (else skorch's validation pass).
         """
         if not training:
+            y_pred = self.method.outputs(y_pred)
             if state is not None and state.recording:
                 # skorch's validation pass: its samples get corrected too.
                 state.record(index, torch.softmax(y_pred.detach(), dim=-1), False)

@@ -12,6 +12,7 @@ parameter to change. Filter them as usual::
 __all__ = [
     "CorrectionWarning",
     "DivergenceWarning",
+    "NoiseMatrixWarning",
     "NotInitializedError",
     "SknoisyWarning",
     "UnscaledInputWarning",
@@ -70,6 +71,21 @@ class DivergenceWarning(SknoisyWarning):
     ``partial_fit`` call. The usual causes are a learning rate ``lr`` that is
     too high, extreme values in X, or a module whose output does not suit the
     criterion (``torch.nn.NLLLoss`` needs probabilities).
+    """
+
+
+class NoiseMatrixWarning(SknoisyWarning):
+    """A noise matrix for loss correction is ill-conditioned or singular.
+
+    Raised by ``loss="forward"`` and ``loss="backward"`` (and
+    :class:`~sknoisy.losses.ForwardCorrectionLoss`,
+    :class:`~sknoisy.losses.BackwardCorrectionLoss`) when the condition
+    number of the matrix, given as ``noise_matrix`` or estimated, exceeds
+    :data:`sknoisy.losses.MAX_CONDITION`: true classes whose noisy labels are
+    distributed (nearly) alike cannot be told apart. Backward correction,
+    which needs the inverse, then mixes the matrix with the identity
+    (:func:`sknoisy.losses.regularized_transition`) instead of producing
+    huge or non-finite losses; the message names the parameter.
     """
 
 

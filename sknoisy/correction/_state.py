@@ -24,6 +24,8 @@ _BUFFERS = {
     "weights": torch.float32,  # pruning weights of the truncated loss
     "target": torch.float32,  # early-learning targets (EMA of the outputs)
     "flagged": torch.bool,  # labels that "confident" correction replaces
+    # not per sample: co-teaching's estimated forget rate, (1,) once estimated
+    "forget": torch.float32,
 }
 
 #: Rows per block when the per-class thresholds and flags are computed.
@@ -163,6 +165,7 @@ class LabelState(nn.Module):
         self.flagged = torch.zeros(
             n if confident else 0, dtype=torch.bool, device=device
         )
+        self.forget = torch.empty(0, device=device)
         self.set_phase(GIVEN)
         self._sync()
         self.epoch_probs = self.recorded = None
@@ -315,6 +318,19 @@ class LabelState(nn.Module):
         rows = rows.mul_(beta).add_(values.detach().to(rows.dtype), alpha=1.0 - beta)
         self.average[index] = rows
         return rows
+
+    def update_mean(self, index, values):
+        """Fold ``values`` into the plain mean of each row of ``index``.
+
+        ``average[index]`` becomes the mean of every value folded into it
+        (``n_averaged`` counts them); co-teaching's estimate of the forget
+        rate reads it.
+        """
+        n = self.n_averaged[index] + 1
+        rows = self.average[index]
+        rows += (values.detach().to(rows.dtype) - rows) / n[:, None].to(rows.dtype)
+        self.average[index] = rows
+        self.n_averaged[index] = n
 
     def record(self, index, probs, training=True):
         """Store a batch's softmax outputs by sample index."""

@@ -22,6 +22,13 @@ Everything is computed from ``log_softmax`` (``p = exp(log p)``) in the dtype of
 (``p -> 0`` and ``p -> 1``) in float32 and float64.
 """
 
+from ._correction import (
+    MAX_CONDITION,
+    BackwardCorrectionLoss,
+    ForwardCorrectionLoss,
+    check_noise_matrix,
+    regularized_transition,
+)
 from ._elr import ELRLoss
 from ._registry import LOSSES, get_loss_class
 from ._robust import *  # noqa: F403 - the losses listed in its __all__
@@ -30,8 +37,13 @@ from ._truncated import TruncatedGCELoss
 
 __all__ = [
     "LOSSES",
+    "MAX_CONDITION",
     *_robust_losses,
+    "BackwardCorrectionLoss",
+    "ForwardCorrectionLoss",
     "ELRLoss",
     "TruncatedGCELoss",
+    "check_noise_matrix",
     "get_loss_class",
+    "regularized_transition",
 ]

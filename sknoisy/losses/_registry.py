@@ -1,6 +1,7 @@
 """Loss classes by name."""
 
 from ..utils._modules import module_class
+from ._correction import BackwardCorrectionLoss, ForwardCorrectionLoss
 from ._elr import ELRLoss
 from ._robust import (
     BootstrapLoss,
@@ -25,6 +26,8 @@ LOSSES = {
     "nce_rce": NCERCELoss,
     "bootstrap": BootstrapLoss,
     "elr": ELRLoss,
+    "forward": ForwardCorrectionLoss,
+    "backward": BackwardCorrectionLoss,
 }
 
 

@@ -16,6 +16,7 @@ _LOSS_PARAM_ROUTES = {
     "bootstrap_beta": "beta",
     "bootstrap_mode": "mode",
     "elr_lambda": "lam",
+    "noise_matrix": "noise_matrix",
 }
 LOSS_PARAMS = frozenset(_LOSS_PARAM_ROUTES)
 

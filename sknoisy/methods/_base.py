@@ -55,6 +55,22 @@ class TrainingMethod:
         """The learning rate that ``lr="auto"`` gives ``net``."""
         return cls.default_lr
 
+    @classmethod
+    def build_module(cls, net, make):
+        """The module ``module_`` of ``net``: ``make()`` builds the network.
+
+        Methods that train several networks (co-teaching) wrap them here.
+        """
+        return make()
+
+    def outputs(self, y_pred):
+        """The ``(B, C)`` logits of the module's output ``y_pred``.
+
+        What skorch's validation pass scores; a module that returns a tuple
+        (two networks) answers its first element.
+        """
+        return y_pred
+
     def check_inputs(self, X):
         """Warn about training inputs the method cannot do its job on.
 

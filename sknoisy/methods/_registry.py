@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ._base import TrainingMethod
+from ._correction import LossCorrection
+from ._coteaching import CoTeaching
 from ._elr import EarlyLearningRegularization
 from ._joint import JointOptimization
 
@@ -15,6 +17,8 @@ METHODS = {
     "plain": TrainingMethod,
     "joint_optimization": JointOptimization,
     "elr": EarlyLearningRegularization,
+    "coteaching": CoTeaching,
+    "loss_correction": LossCorrection,
 }
 
 
@@ -63,7 +67,9 @@ def method_name(net):
     -------
     name : str
         A key of :data:`METHODS`: ``"joint_optimization"`` when
-        ``label_correction`` is set, ``"elr"`` for ``loss="elr"``, else
+        ``label_correction`` is set, ``"elr"`` for ``loss="elr"``,
+        ``"coteaching"`` for ``sample_selection="coteaching"``,
+        ``"loss_correction"`` for ``loss="forward"`` or ``"backward"``, else
         ``"plain"``.
     """
     return method_class(net).name
