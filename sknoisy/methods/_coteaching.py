@@ -35,8 +35,8 @@ def ramp_epochs(n_epochs):
 
 
 def estimate_epochs(n_epochs):
-    """Epochs whose outputs estimate the forget rate: ``ceil(T_k / 2)``."""
-    return max(1, math.ceil(ramp_epochs(n_epochs) / 2))
+    """Epochs whose outputs estimate the forget rate: ``ceil(T_k / 5)``."""
+    return max(1, math.ceil(ramp_epochs(n_epochs) / 5))
 
 
 class CoTeaching(TrainingMethod):
