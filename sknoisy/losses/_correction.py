@@ -183,8 +183,9 @@ class _CorrectionLoss(_BaseLoss):
         transition = matrix.T  # row-stochastic T[i, j] = P(noisy j | true i)
         condition = _condition(transition)
         if condition > MAX_CONDITION:
-            what = "singular" if not np.isfinite(condition) else "ill-conditioned"
-            cond = "inf" if not np.isfinite(condition) else f"{condition:.3g}"
+            singular = not condition < 1e12
+            what = "singular" if singular else "ill-conditioned"
+            cond = "inf" if singular else f"{condition:.3g}"
             if self._backward:
                 transition, lam = regularized_transition(transition)
                 action = (
