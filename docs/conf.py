@@ -34,6 +34,7 @@ templates_path = ["_templates"]
 exclude_patterns = [
     "_build",
     "robustness_table.rst",
+    "which_method_table.rst",
     "noharm_table.rst",
     "noharm_heldout_table.rst",
     "noharm_mnist1d_table.rst",

@@ -372,10 +372,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     noise_matrix_ : ndarray of shape (n_classes, n_classes)
         With ``loss="forward"`` or ``"backward"``: the matrix the loss trained
         through (given, or estimated as below). With ``label_correction``
-        (and co-teaching with ``forget_rate="auto"``): the estimated noise matrix of the given
-        labels in cleanlab's convention, ``noise_matrix_[i, j] = P(given = i
-        | true = j)`` (each column sums to 1; sknoisy's row-stochastic
-        ``T`` is its transpose, see
+        (and co-teaching with ``forget_rate="auto"``): the estimated noise
+        matrix of the given labels in cleanlab's convention,
+        ``noise_matrix_[i, j] = P(given = i | true = j)`` (each column sums
+        to 1; sknoisy's row-stochastic ``T`` is its transpose, see
         :func:`~sknoisy.noise.from_cleanlab_noise_matrix`): the confident-joint
         estimate of :func:`~sknoisy.noise.estimate_noise_matrix` from the given
         labels and the running average of the outputs (``soft_labels_``),

@@ -15,6 +15,10 @@ ESTIMATORS = [
     NoisyLabelClassifier(
         label_correction="soft", correction_start=2, max_epochs=20, random_state=0
     ),
+    NoisyLabelClassifier(sample_selection="coteaching", max_epochs=20, random_state=0),
+    NoisyLabelClassifier(
+        loss="forward", correction_start=2, max_epochs=20, random_state=0
+    ),
 ]
 
 # Each entry: check name -> the reason it fails.
@@ -40,8 +44,25 @@ EXPECTED_FAILED_CHECKS["check_sample_weight_equivalence_on_sparse_data"] = (
 )
 
 
-@parametrize_with_checks(
-    ESTIMATORS, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS
-)
+#: Expected failures of one configuration only, with the reason.
+FORWARD_ESTIMATED_FAILS = {
+    "check_class_weight_classifiers": (
+        "loss='forward' with an estimated matrix: on the check's very noisy "
+        "blobs (cluster_std=20), class_weight {0: 1000, 1: 0.0001} makes the "
+        "first stage (label correction) predict class 0 almost everywhere, and "
+        "the matrix estimated from it is not diagonally dominant (two classes: "
+        "[[0.47, 0.57], [0.53, 0.43]]); the corrected loss follows that matrix "
+        "and predicts class 0 for 60% of the test samples, not > 87%."
+    ),
+}
+
+
+def _expected_failures(estimator):
+    if estimator.loss == "forward" and estimator.noise_matrix is None:
+        return {**EXPECTED_FAILED_CHECKS, **FORWARD_ESTIMATED_FAILS}
+    return EXPECTED_FAILED_CHECKS
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -67,9 +67,9 @@ class LossCorrection(TrainingMethod):
         super().__init__(net)
         self.matrix = net.noise_matrix
         self.estimates = self.matrix is None
-        self.stage_one = JointOptimization(_SoftCorrectionView(net)) if (
-            self.estimates
-        ) else None
+        self.stage_one = (
+            JointOptimization(_SoftCorrectionView(net)) if (self.estimates) else None
+        )
         self.epochs = net.refit_epochs or net.max_epochs
         # as label correction: the last 20% of each stage at a tenth of lr
         self.anneals_lr = self.estimates

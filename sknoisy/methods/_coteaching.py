@@ -112,14 +112,16 @@ class CoTeaching(TrainingMethod):
     def reset_state(self, state, y_enc, n_classes, weights=None, prunes=False):
         state.reset(y_enc, n_classes, running=True)
         if not isinstance(self.forget_rate, str):
-            state.forget = torch.tensor([float(self.forget_rate)], device=state.y.device)
+            rate = float(self.forget_rate)
+            state.forget = torch.tensor([rate], device=state.y.device)
         return state
 
     def training_loss(self, criterion, state, y_pred, target, weight, index):
         _, z1, z2 = y_pred
         forget = getattr(state, "forget_now", 0.0)
         if getattr(state, "estimating", False):
-            probs = (torch.softmax(z1.detach(), -1) + torch.softmax(z2.detach(), -1)) / 2
+            probs = torch.softmax(z1.detach(), -1) + torch.softmax(z2.detach(), -1)
+            probs = probs / 2
             state.update_mean(index, probs)
         if forget <= 0:
             return criterion(z1, target, weight=weight) + criterion(
