@@ -177,10 +177,16 @@ def run_cell(dataset, imbalance, noise, rate, seed, methods, max_epochs):
             start = time.perf_counter()
             with PeakMemory() as memory:
                 if method == "cleanlab":
-                    from sknoisy.benchmark._cleanlab import fit_cleanlab
+                    from cleanlab.classification import CleanLearning
 
-                    params = {k: v for k, v in kwargs.items() if k != "random_state"}
-                    clf = fit_cleanlab(X_tr, y_noisy, seed, params)
+                    clf = CleanLearning(
+                        NoisyLabelClassifier(**kwargs),
+                        seed=seed,
+                        cv_n_folds=5,
+                        # cleanlab's own process pool fails in joblib workers
+                        find_label_issues_kwargs={"n_jobs": 1},
+                        verbose=False,
+                    ).fit(X_tr, y_noisy)
                 else:
                     params = dict(PARAMS.get(method, {}))
                     if method == "coteaching_true":

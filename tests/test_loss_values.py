@@ -19,6 +19,15 @@ import torch
 from sknoisy import NoisyLabelClassifier
 from sknoisy.losses import LOSSES
 
+#: An asymmetric noise matrix, P(given = i | true = j) (columns sum to 1).
+NOISE_MATRIX = np.array(
+    [
+        [0.7, 0.1, 0.0, 0.2],
+        [0.3, 0.8, 0.1, 0.0],
+        [0.0, 0.1, 0.9, 0.0],
+        [0.0, 0.0, 0.0, 0.8],
+    ]
+)
 A_RCE = math.log(1e-4)  # RCE = -A * (1 - p)
 EPS_EL = 1e-5  # clamp of 1 - p in the encouraging bonus
 
@@ -92,6 +101,12 @@ def _per_class(name, z, zd, params):
         else:
             pred = -np.log(s)[np.arange(len(s)), sd.argmax(axis=1)][:, None]
         return -beta * np.log(s) + (1.0 - beta) * pred
+    if name in ("forward", "backward"):
+        # Patrini et al.: T = noise_matrix.T (cleanlab's convention given)
+        T = params["N"].T if "N" in params else np.eye(c)
+        if name == "forward":
+            return -np.log(s @ T)
+        return -np.log(s) @ np.linalg.inv(T).T
     raise KeyError(name)
 
 
@@ -152,9 +167,21 @@ CASES = [
     # ELR's regularizer needs per-sample targets: tests/test_elr.py
     ("elr", {}, {}),
     ("elr", {"lam": 7.0}, {}),
+    # loss correction: no matrix is cross entropy; a matrix in cleanlab's
+    # convention (columns sum to 1) is trained through as its transpose
+    ("forward", {}, {}),
+    ("forward", {"noise_matrix": NOISE_MATRIX}, {"N": NOISE_MATRIX}),
+    ("backward", {}, {}),
+    ("backward", {"noise_matrix": NOISE_MATRIX}, {"N": NOISE_MATRIX}),
 ]
+
+
+def _id(value):
+    return "N" if isinstance(value, np.ndarray) else value
+
+
 IDS = [
-    f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}"
+    f"{name}-{'-'.join(f'{k}={_id(v)}' for k, v in kw.items()) or 'default'}"
     for name, kw, _ in CASES
 ]
 

@@ -526,6 +526,8 @@ def test_invalid_inputs():
 # ------------------------------------------------------------------ registry
 def test_registry_and_get_loss_class():
     assert set(LOSSES) == {
+        "forward",
+        "backward",
         "ce",
         "mae",
         "gce",

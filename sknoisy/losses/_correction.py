@@ -204,9 +204,9 @@ class _CorrectionLoss(_BaseLoss):
                 NoiseMatrixWarning,
             )
         device = self.transition.device
-        self.transition = torch.as_tensor(transition, dtype=torch.float32).to(device)
+        self.transition = torch.as_tensor(transition, dtype=torch.float64).to(device)
         inverse = np.linalg.inv(transition) if self._backward else np.empty(0)
-        self.inverse = torch.as_tensor(inverse, dtype=torch.float32).to(device)
+        self.inverse = torch.as_tensor(inverse, dtype=torch.float64).to(device)
         return self
 
     def before_state_load(self, state_dict, prefix):
