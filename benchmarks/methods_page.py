@@ -186,7 +186,7 @@ def plot(summary, path):
 
     cells = sorted(summary)
     methods = [m for m in ORDER if any(m in summary[c] for c in cells)]
-    fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(cells)), 4.5))
+    fig, ax = plt.subplots(figsize=(max(9, 1.3 * len(cells) + 2.5), 4.5))
     width = 0.8 / len(methods)
     cmap = plt.get_cmap("tab20")
     for i, m in enumerate(methods):
@@ -198,7 +198,7 @@ def plot(summary, path):
     ax.set_ylabel("test accuracy (clean labels)")
     low = min(v[0] for c in cells for v in summary[c].values())
     ax.set_ylim(max(0.0, low - 0.05), 1.0)
-    ax.legend(fontsize=7, ncol=2, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
