@@ -183,18 +183,20 @@ def lambda_u_for(noise_rate):
 def warmup_epochs(warmup, n_epochs):
     """Epochs of cross-entropy warm-up in a run of ``n_epochs`` epochs.
 
-    ``"auto"``: ``min(10, ceil(n_epochs / 10))``, the paper's 10 epochs
-    (CIFAR-10) for a long run, a tenth of a short one; an integer is used as
-    given (at most ``n_epochs``).
+    ``"auto"``: ``min(10, ceil(n_epochs / 5))``, the paper's 10 epochs
+    (CIFAR-10) for a long run, a fifth of a short one (co-teaching's ramp);
+    an integer is used as given (at most ``n_epochs``).
 
     Examples
     --------
     >>> from sknoisy.methods._dividemix import warmup_epochs
     >>> warmup_epochs("auto", 300), warmup_epochs("auto", 60), warmup_epochs(3, 60)
-    (10, 6, 3)
+    (10, 10, 3)
+    >>> warmup_epochs("auto", 40), warmup_epochs("auto", 4)
+    (8, 1)
     """
     if isinstance(warmup, str):  # "auto"
-        return max(1, min(10, math.ceil(n_epochs / 10)))
+        return max(1, min(10, math.ceil(n_epochs / 5)))
     return min(int(warmup), n_epochs)
 
 
@@ -351,8 +353,10 @@ class DivideMix(TrainingMethod):
         self.alpha = float(net.dividemix_alpha)
         self.prior = net.prior
         self.augment_param = net.dividemix_augment
-        self._augment = None if net.dividemix_augment == "auto" else (
-            check_augment(net.dividemix_augment)
+        self._augment = (
+            None
+            if net.dividemix_augment == "auto"
+            else (check_augment(net.dividemix_augment))
         )
         self._beta = None
 
@@ -436,7 +440,9 @@ class DivideMix(TrainingMethod):
         with torch.no_grad():
             probs = [torch.softmax(net(views).float(), -1) for net in nets_of(nets)]
             b = len(x)
-            guess = sharpen((probs[0] + probs[1]).view(2, b, -1).mean(0) / 2, self.temperature)
+            guess = sharpen(
+                (probs[0] + probs[1]).view(2, b, -1).mean(0) / 2, self.temperature
+            )
         if weight is not None:
             weight = torch.cat([weight, weight])
         loss = 0.0
@@ -445,7 +451,9 @@ class DivideMix(TrainingMethod):
             own = probs[k].view(2, b, -1).mean(0)
             refined = sharpen(w * given + (1 - w) * own, self.temperature)
             labelled = (w[:, 0] > self.threshold).repeat(2)
-            targets = torch.where(labelled[:, None], refined.repeat(2, 1), guess.repeat(2, 1))
+            targets = torch.where(
+                labelled[:, None], refined.repeat(2, 1), guess.repeat(2, 1)
+            )
             loss = loss + self._mixmatch_loss(
                 net, views, targets, labelled, weight, state, lambda_u
             )
@@ -465,7 +473,9 @@ class DivideMix(TrainingMethod):
         per_row_u = ((log_p.exp() - mixed_t) ** 2).mean(1)
         if weight is not None:
             per_row_x, per_row_u = per_row_x * weight, per_row_u * weight
-        loss_x = per_row_x[labelled].mean() if bool(labelled.any()) else logits.sum() * 0
+        loss_x = (
+            per_row_x[labelled].mean() if bool(labelled.any()) else logits.sum() * 0
+        )
         loss_u = per_row_u[~labelled].mean() if bool((~labelled).any()) else 0.0
         prior = state.dm_prior
         mean_p = log_p.exp().mean(0)
@@ -559,7 +569,8 @@ class DivideMixSchedule(Callback):
         state.dm_lambda_u = full * ramp
         net.history.record("dividemix_lambda_u", state.dm_lambda_u)
         net.history.record(
-            "dividemix_labelled", float((state.clean > net.dividemix_threshold).float().mean())
+            "dividemix_labelled",
+            float((state.clean > net.dividemix_threshold).float().mean()),
         )
 
     def on_train_end(self, net, **kwargs):
@@ -592,4 +603,6 @@ class DivideMixSchedule(Callback):
         rows = torch.nonzero(seen)[:, 0]
         for k in range(2):
             w = clean_probability(losses[k, rows].cpu().numpy())
-            state.clean[k, rows] = torch.as_tensor(w, dtype=torch.float32, device=device)
+            state.clean[k, rows] = torch.as_tensor(
+                w, dtype=torch.float32, device=device
+            )
