@@ -17,11 +17,16 @@ Reported per cell: test accuracy on clean labels, balanced accuracy,
 worst-class recall and fit time (wall clock, one thread), mean and standard
 deviation over seeds; DivideMix's estimated noise rate. Writes
 ``benchmarks/results/dividemix.json`` (entries of other runs of this script
-are kept, so the data sets can run in separate processes).
+are kept, so the data sets can run in separate processes); ``--table`` writes
+the table of the docs (``docs/dividemix_table.rst``) from that file.
 
-Usage::
+Usage (the two data sets in two processes, then the table)::
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_dividemix.py --seeds 3 --epochs 40
+    export OMP_NUM_THREADS=1
+    python benchmarks/bench_dividemix.py --seeds 2 --epochs 30 --datasets digits
+    python benchmarks/bench_dividemix.py --seeds 2 --epochs 30 --datasets mnist1d \\
+        --n-train 2000
+    python benchmarks/bench_dividemix.py --table
 """
 
 from __future__ import annotations
@@ -56,8 +61,10 @@ def data(name, seed):
     return X_tr.reshape(-1, 1, 40), X_te.reshape(-1, 1, 40), y_tr, y_te, CNN1D
 
 
-def run_one(name, kind, method, seed, epochs):
+def run_one(name, kind, method, seed, epochs, n_train=None):
     X_tr, X_te, y_tr, y_te, module = data(name, seed)
+    if n_train is not None and n_train < len(y_tr):  # the first n_train samples
+        X_tr, y_tr = X_tr[:n_train], y_tr[:n_train]
     y_noisy = inject_noise(X_tr, y_tr, kind, 0.4, seed, dataset=name)
     torch.set_num_threads(1)
     clf = NoisyLabelClassifier(
@@ -73,6 +80,7 @@ def run_one(name, kind, method, seed, epochs):
         "worst_class_recall": float(np.min(recall_score(y_te, pred, average=None))),
         "fit_time_s": fit_time,
         "actual_noise": float(np.mean(y_noisy != y_tr)),
+        "n_train": len(y_tr),
     }
     if method == "dividemix":
         out["noise_rate_estimate"] = float(clf.noise_rate_)
@@ -106,6 +114,38 @@ def save(path, key, entry):
             json.dump(results, f, indent=1, sort_keys=True)
 
 
+def write_table(results, path):
+    """The docs' table of ``results`` (the JSON of this script)."""
+    lines = [
+        "=========================  =========  ==============  ==============  "
+        "==============  =========",
+        "cell (40% noise)           method     accuracy        balanced acc.   "
+        "worst class     fit (s)",
+        "=========================  =========  ==============  ==============  "
+        "==============  =========",
+    ]
+    for key in sorted(results):
+        name, cell, method = key.split("/")
+        s = results[key]["summary"]
+        acc, bal, worst = (
+            s[k] for k in ("accuracy", "balanced_accuracy", "worst_class_recall")
+        )
+        lines.append(
+            f"{name + ' ' + cell.split('-')[0]:25s}  {method:9s}  "
+            f"{acc[0]:.3f} ± {acc[1]:.3f}   {bal[0]:.3f} ± {bal[1]:.3f}   "
+            f"{worst[0]:.3f} ± {worst[1]:.3f}   {s['fit_time_s'][0]:9.1f}"
+        )
+    lines.append(lines[0])
+    first = next(iter(results.values()))
+    note = (
+        f"Means ± standard deviations over {first['seeds']} seeds, "
+        f"{first['epochs']} epochs, one CPU thread, shared machine "
+        "(``benchmarks/bench_dividemix.py``; times are wall clock)."
+    )
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n\n" + note + "\n")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
@@ -116,17 +156,27 @@ def main(argv=None):
     parser.add_argument(
         "--out", default=os.path.join(HERE, "results", "dividemix.json")
     )
+    parser.add_argument(
+        "--n-train", type=int, default=None, help="train on the first N samples"
+    )
+    parser.add_argument("--table", action="store_true")
     args = parser.parse_args(argv)
+    if args.table:
+        with open(args.out) as f:
+            results = json.load(f)
+        write_table(results, os.path.join(HERE, "..", "docs", "dividemix_table.rst"))
+        return
     for name in args.datasets:
         for kind in args.kinds:
             for method in args.methods:
                 rows = [
-                    run_one(name, kind, method, seed, args.epochs)
+                    run_one(name, kind, method, seed, args.epochs, args.n_train)
                     for seed in range(args.seeds)
                 ]
                 entry = {
                     "epochs": args.epochs,
                     "seeds": args.seeds,
+                    "n_train": len(rows) and rows[0]["n_train"],
                     "summary": summary(rows),
                     "runs": rows,
                     "torch_threads": 1,
