@@ -140,7 +140,13 @@ def write_table(results, path):
     note = (
         f"Means ± standard deviations over {first['seeds']} seeds, "
         f"{first['epochs']} epochs, one CPU thread, shared machine "
-        "(``benchmarks/bench_dividemix.py``; times are wall clock)."
+        "(``benchmarks/bench_dividemix.py``; times are wall clock, under "
+        "load from other processes, so only roughly comparable). Training "
+        "samples: "
+        + ", ".join(
+            sorted({f"{k.split('/')[0]} {v['n_train']}" for k, v in results.items()})
+        )
+        + "."
     )
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n\n" + note + "\n")
