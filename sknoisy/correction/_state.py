@@ -26,6 +26,10 @@ _BUFFERS = {
     "flagged": torch.bool,  # labels that "confident" correction replaces
     # not per sample: co-teaching's estimated forget rate, (1,) once estimated
     "forget": torch.float32,
+    # DivideMix: each network's clean probability (2, n); the noise rate
+    # estimated at the first division and its lambda_u, (2,) once estimated
+    "clean": torch.float32,
+    "noise": torch.float32,
 }
 
 #: Rows per block when the per-class thresholds and flags are computed.
@@ -166,6 +170,8 @@ class LabelState(nn.Module):
             n if confident else 0, dtype=torch.bool, device=device
         )
         self.forget = torch.empty(0, device=device)
+        self.clean = torch.empty(0, device=device)
+        self.noise = torch.empty(0, device=device)
         self.set_phase(GIVEN)
         self._sync()
         self.epoch_probs = self.recorded = None

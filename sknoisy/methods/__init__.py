@@ -12,6 +12,7 @@ batch, what follows the training epochs, the fitted attributes it sets).
 from ._base import TrainingMethod
 from ._correction import LossCorrection
 from ._coteaching import CoTeaching
+from ._dividemix import DivideMix
 from ._elr import EarlyLearningRegularization
 from ._joint import JointOptimization
 from ._registry import METHODS, get_method, method_class, method_name
@@ -19,6 +20,7 @@ from ._registry import METHODS, get_method, method_class, method_name
 __all__ = [
     "METHODS",
     "CoTeaching",
+    "DivideMix",
     "EarlyLearningRegularization",
     "JointOptimization",
     "LossCorrection",

@@ -95,9 +95,9 @@ class CoTeaching(TrainingMethod):
 
     @classmethod
     def asked_for(cls, net):
-        if net.sample_selection is None:
+        if net.sample_selection != "coteaching":
             return None
-        return f"sample_selection={net.sample_selection!r}"
+        return "sample_selection='coteaching'"
 
     @classmethod
     def build_module(cls, net, make):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._base import TrainingMethod
 from ._correction import LossCorrection
 from ._coteaching import CoTeaching
+from ._dividemix import DivideMix
 from ._elr import EarlyLearningRegularization
 from ._joint import JointOptimization
 
@@ -19,6 +20,7 @@ METHODS = {
     "elr": EarlyLearningRegularization,
     "coteaching": CoTeaching,
     "loss_correction": LossCorrection,
+    "dividemix": DivideMix,
 }
 
 
@@ -44,7 +46,7 @@ def method_class(net):
         ``loss="elr"``, for example).
     """
     asked = [(cls, cls.asked_for(net)) for cls in METHODS.values()]
-    asked = [(cls, setting) for cls, setting in asked if setting is not None]
+    asked = [(cls, s) for cls, s in asked if s is not None]
     if len(asked) > 1:
         settings = [setting for _, setting in asked]
         names = ", ".join(cls.name for cls, _ in asked)
@@ -69,6 +71,7 @@ def method_name(net):
         A key of :data:`METHODS`: ``"joint_optimization"`` when
         ``label_correction`` is set, ``"elr"`` for ``loss="elr"``,
         ``"coteaching"`` for ``sample_selection="coteaching"``,
+        ``"dividemix"`` for ``sample_selection="dividemix"``,
         ``"loss_correction"`` for ``loss="forward"`` or ``"backward"``, else
         ``"plain"``.
     """
