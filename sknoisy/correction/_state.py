@@ -24,6 +24,7 @@ _BUFFERS = {
     "weights": torch.float32,  # pruning weights of the truncated loss
     "target": torch.float32,  # early-learning targets (EMA of the outputs)
     "flagged": torch.bool,  # labels that "confident" correction replaces
+    "given": torch.float32,  # soft given labels (several annotators' consensus)
 }
 
 #: Rows per block when the per-class thresholds and flags are computed.
@@ -163,10 +164,38 @@ class LabelState(nn.Module):
         self.flagged = torch.zeros(
             n if confident else 0, dtype=torch.bool, device=device
         )
+        self.given = torch.empty(0, device=device)
         self.set_phase(GIVEN)
         self._sync()
         self.epoch_probs = self.recorded = None
         return self
+
+    def set_given(self, soft):
+        """Take the (n, C) rows ``soft`` as the given labels (soft targets).
+
+        For labels that are distributions from the start (the consensus of
+        several annotators): they are the targets while the given labels are,
+        and ``average`` (of joint optimisation) starts from them. ``y``
+        stays their argmax.
+        """
+        soft = torch.as_tensor(soft, dtype=torch.float32, device=self.y.device)
+        if soft.shape != (len(self.y), soft.shape[1]) or len(soft) == 0:
+            raise ValueError(f"soft given labels of shape {tuple(soft.shape)}")
+        self.given = soft.clone()
+        if self.average.shape == soft.shape and self.corrects:
+            self.average = soft.clone()
+        self._sync()
+        return self
+
+    @property
+    def soft_given(self):
+        """Whether the given labels are soft rows (``given``)."""
+        return self.given.numel() > 0
+
+    def _given_rows(self, index, y_true):
+        if self.given.numel():
+            return self.given[index].clone()
+        return _one_hot(y_true, self.average.shape[1])
 
     def matches(self, y):
         """Whether this state belongs to the (encoded) labels ``y``."""
@@ -195,6 +224,7 @@ class LabelState(nn.Module):
         self._flagged_share = (
             float(self.flagged.float().mean()) if self.flagged.numel() else 1.0
         )
+        self._soft_given = bool(self.given.numel())
         self._refresh_moves()
         self._masking = bool(self.heldout.any()) if self.heldout.numel() else False
         # 1 for the labels trained on, 0 for the held-out ones (per batch)
@@ -253,6 +283,9 @@ class LabelState(nn.Module):
     def targets(self, index, y_true):
         """Training targets of a batch: class indices or (B, C) rows."""
         if self._phase == GIVEN:
+            if self._soft_given:  # soft rows, zero for the held-out labels
+                rows = self.given[index]
+                return rows * self._kept[index] if self._masking else rows
             if self._masking:  # one-hot rows, zero for the held-out labels
                 rows = self._kept.new_zeros(len(y_true), self.prior.shape[0])
                 return rows.scatter_(1, y_true[:, None], self._kept[index])
@@ -260,7 +293,7 @@ class LabelState(nn.Module):
         if self._hard:
             return self.label_argmax[index]
         if self._confident:
-            given = _one_hot(y_true, self.average.shape[1])
+            given = self._given_rows(index, y_true)
             return given.lerp_(self.average[index], self._moves[index])
         return self.average[index]
 
@@ -447,11 +480,11 @@ class LabelState(nn.Module):
         """Current labels as (n, C) float rows (one-hot when hard)."""
         c = self.prior.shape[0]
         if self._phase == GIVEN:
-            return _one_hot(self.y, c)
+            return self.given.clone() if self._soft_given else _one_hot(self.y, c)
         if self._hard:
             return _one_hot(self.label_argmax, c)
         if self._confident:  # one n x C array: the given rows, then the flagged
-            labels = _one_hot(self.y, c)
+            labels = self.given.clone() if self._soft_given else _one_hot(self.y, c)
             rows = torch.nonzero(self.flagged)[:, 0]
             labels[rows] = self.average[rows]
             return labels
