@@ -63,36 +63,44 @@ from sknoisy.noise import AnnotatorPanel
 #: The panels: AnnotatorPanel parameters. The first three are the issue's.
 PANELS = {
     # every annotator labels every sample
-    "all_label": dict(n_annotators=5, accuracy=[0.85, 0.75, 0.65, 0.55, 0.45]),
+    "all_label": {"n_annotators": 5, "accuracy": [0.85, 0.75, 0.65, 0.55, 0.45]},
     # each annotator labels 40% of the samples
-    "partial": dict(
-        n_annotators=5, accuracy=[0.85, 0.75, 0.65, 0.55, 0.45], coverage=0.4
-    ),
+    "partial": {
+        "n_annotators": 5,
+        "accuracy": [0.85, 0.75, 0.65, 0.55, 0.45],
+        "coverage": 0.4,
+    },
     # the panel: 5 annotators, each labels half, one answers at random
-    "random_answerer": dict(
-        n_annotators=5, accuracy=[0.8, 0.7, 0.6, 0.5, 0.0], coverage=0.5, spammers=1
-    ),
+    "random_answerer": {
+        "n_annotators": 5,
+        "accuracy": [0.8, 0.7, 0.6, 0.5, 0.0],
+        "coverage": 0.5,
+        "spammers": 1,
+    },
     # --- not named by the acceptance ---
-    "pair": dict(
-        n_annotators=4, accuracy=[0.8, 0.7, 0.6, 0.5], coverage=0.6, confusion="pair"
-    ),
-    "sparse": dict(
-        n_annotators=12,
-        accuracy=np.linspace(0.9, 0.4, 12).round(3).tolist(),
-        coverage=0.2,
-    ),
-    "random_confusion": dict(
-        n_annotators=6,
-        accuracy=[0.8, 0.7, 0.6, 0.55, 0.5, 0.45],
-        coverage=0.5,
-        confusion="random",
-    ),
-    "two_spammers": dict(
-        n_annotators=6,
-        accuracy=[0.75, 0.65, 0.55, 0.5, 0.0, 0.0],
-        coverage=0.6,
-        spammers=2,
-    ),
+    "pair": {
+        "n_annotators": 4,
+        "accuracy": [0.8, 0.7, 0.6, 0.5],
+        "coverage": 0.6,
+        "confusion": "pair",
+    },
+    "sparse": {
+        "n_annotators": 12,
+        "accuracy": np.linspace(0.9, 0.4, 12).round(3).tolist(),
+        "coverage": 0.2,
+    },
+    "random_confusion": {
+        "n_annotators": 6,
+        "accuracy": [0.8, 0.7, 0.6, 0.55, 0.5, 0.45],
+        "coverage": 0.5,
+        "confusion": "random",
+    },
+    "two_spammers": {
+        "n_annotators": 6,
+        "accuracy": [0.75, 0.65, 0.55, 0.5, 0.0, 0.0],
+        "coverage": 0.6,
+        "spammers": 2,
+    },
 }
 DEFAULT_PANELS = ["all_label", "partial", "random_answerer"]
 METHODS = ["majority", "dawid_skene", "crowdlab", "soft_mv", "sknoisy", "sknoisy_plain"]
@@ -172,7 +180,7 @@ def run_cell(split, panel_name, seed):
     record("crowdlab", cl_labels, cl_quality, clf, time.perf_counter() - t0)
 
     for method, params in (
-        ("sknoisy", dict(label_correction="soft")),
+        ("sknoisy", {"label_correction": "soft"}),
         ("sknoisy_plain", {}),
     ):
         t0 = time.perf_counter()

@@ -793,7 +793,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             self._inputs = InputAdapter()
         X, y_enc = self._inputs.validate_fit(self, X, y, reset=first, classes=classes)
         if self.annotators:  # the votes' consensus: soft targets, given labels
-            self._consensus = VoteConsensus(y_enc, self._inputs.n_classes, sample_weight)
+            self._consensus = VoteConsensus(
+                y_enc, self._inputs.n_classes, sample_weight
+            )
             y_enc = self._consensus.labels
         self._finish_plan = new_run
         seed = torch_seed(self.random_state) if new_run else self._fit_seed()

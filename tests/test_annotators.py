@@ -14,7 +14,7 @@ from sknoisy import NoisyLabelClassifier
 from sknoisy.annotators import dawid_skene, encode_votes, majority_vote
 from sknoisy.noise import AnnotatorPanel
 
-FAST = dict(max_epochs=8, batch_size=32, random_state=0)
+FAST = {"max_epochs": 8, "batch_size": 32, "random_state": 0}
 
 
 @pytest.fixture(scope="module")
@@ -106,9 +106,11 @@ def test_encode_votes_types_and_missing():
     ],
 )
 def test_bad_votes_name_what_to_change(A, kwargs, match):
-    A = np.array(A, dtype=object) if any(
-        isinstance(v, str) for row in A for v in np.ravel(row)
-    ) else np.asarray(A, dtype=float)
+    A = (
+        np.array(A, dtype=object)
+        if any(isinstance(v, str) for row in A for v in np.ravel(row))
+        else np.asarray(A, dtype=float)
+    )
     X = np.zeros((len(A), 2), dtype=np.float32)
     clf = NoisyLabelClassifier(annotators=True, max_epochs=1, **kwargs)
     with pytest.raises(ValueError, match=match):
@@ -151,9 +153,10 @@ def test_fit_on_votes_sets_consensus_and_annotator_attributes(
     assert clf.annotator_confusion_.shape == (k, 3, 3)
     np.testing.assert_allclose(clf.annotator_confusion_.sum(2), 1.0)
     # quality ranks the annotators as their true accuracies do
-    assert np.argsort(clf.annotator_quality_).tolist() == np.argsort(
-        panel.accuracy_
-    ).tolist()
+    assert (
+        np.argsort(clf.annotator_quality_).tolist()
+        == np.argsort(panel.accuracy_).tolist()
+    )
     mv = majority_vote(encode_votes(A)[0], 3).argmax(1)
     assert (clf.consensus_labels_ == y).mean() >= (mv == y).mean()
     assert clf.score(X, y) > 0.9
@@ -171,9 +174,12 @@ def test_string_labels_dataframe_with_pd_na(blobs, votes):
     A, _ = votes
     names = np.array(["ant", "bee", "cat"], dtype=object)
     frame = pd.DataFrame(
-        {f"w{j}": pd.array(
-            [names[int(v)] if v == v else pd.NA for v in A[:, j]], dtype="string"
-        ) for j in range(A.shape[1])}
+        {
+            f"w{j}": pd.array(
+                [names[int(v)] if v == v else pd.NA for v in A[:, j]], dtype="string"
+            )
+            for j in range(A.shape[1])
+        }
     )
     clf = NoisyLabelClassifier(annotators=True, **FAST).fit(X, frame)
     assert clf.classes_.tolist() == ["ant", "bee", "cat"]
@@ -255,8 +261,11 @@ def test_default_keeps_two_d_y_meaning(blobs):
 def test_panel_realises_accuracy_coverage_and_spammers():
     y = np.repeat(np.arange(5), 2000)
     panel = AnnotatorPanel(
-        4, accuracy=[0.9, 0.7, 0.5, 0.9], coverage=[1.0, 0.5, 0.3, 0.6],
-        spammers=1, random_state=0,
+        4,
+        accuracy=[0.9, 0.7, 0.5, 0.9],
+        coverage=[1.0, 0.5, 0.3, 0.6],
+        spammers=1,
+        random_state=0,
     )
     _, A = panel.fit_resample(np.zeros((len(y), 1)), y)
     assert A.shape == (len(y), 4) and A.dtype == np.float64

@@ -233,7 +233,9 @@ def _load_cifar_n(
     data.y_train_clean = data.y_train
     data.y_train = noisy
     data.noise_key = noise_key
-    data.noise_rate = float(np.mean(noisy != (clean if noisy.ndim == 1 else clean[:, None])))
+    data.noise_rate = float(
+        np.mean(noisy != (clean if noisy.ndim == 1 else clean[:, None]))
+    )
     data.label_file = str(label_file)
     return data
 

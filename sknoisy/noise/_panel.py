@@ -138,8 +138,7 @@ class AnnotatorPanel(BaseNoise):
             )
         if self.min_votes > k:
             raise ValueError(
-                f"min_votes={self.min_votes} exceeds n_annotators={k}; lower "
-                "min_votes."
+                f"min_votes={self.min_votes} exceeds n_annotators={k}; lower min_votes."
             )
         return accuracy, coverage
 
