@@ -39,7 +39,9 @@ Usage::
         --out benchmarks/results/annotators_extra.json
 
 Writes ``benchmarks/results/annotators.json`` (``--out``) and prints the
-table of means over seeds with the acceptance checks.
+table of means over seeds with the acceptance checks; ``--rst
+docs/annotators_table.rst`` also writes the docs' table (``--from-json
+FILE --rst ...`` rewrites it from an earlier run without training).
 """
 
 from __future__ import annotations
@@ -256,6 +258,40 @@ def summarize(cells):
     return table, checks
 
 
+def rst_table(payload):
+    """The docs' table (means over seeds) and acceptance lines, as RST."""
+    header, rows = payload["table_header"], payload["table"]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    rule = "  ".join("=" * w for w in widths)
+
+    def line(row):
+        return "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip()
+
+    seeds = sorted({c["seed"] for c in payload["cells"]})
+    out = [
+        f"Means over seeds {seeds}; produced by ``{payload['command']}``.",
+        "",
+        rule,
+        line(header),
+        rule,
+        *(line(r) for r in rows),
+        rule,
+        "",
+        "Acceptance (``sknoisy``: ``annotators=True, label_correction='soft'``):",
+        "",
+    ]
+    for c in payload["checks"]:
+        out.append(
+            f"- {c['split']}, {c['panel']}: consensus "
+            f"{c['consensus_vs_crowdlab']:+.3f} against CROWDLAB, "
+            f"{c['consensus_vs_majority']:+.3f} against majority vote; Spearman "
+            f"{c['spearman_mean']:.2f} (lowest seed {c['spearman_min']:.2f}); test "
+            f"accuracy {c['test_vs_soft_mv']:+.3f} against soft correction on "
+            f"majority votes: {'met' if c['passed'] else 'NOT met'}."
+        )
+    return "\n".join(out) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["digits-std", "mnist1d-std"])
@@ -265,7 +301,19 @@ def main(argv=None):
         "--out",
         default=str(Path(__file__).parent / "results" / "annotators.json"),
     )
+    parser.add_argument(
+        "--rst", default=None, help="also write the docs' table (RST) here"
+    )
+    parser.add_argument(
+        "--from-json",
+        default=None,
+        help="only write --rst from an earlier run's json (no training)",
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        payload = json.loads(Path(args.from_json).read_text())
+        Path(args.rst).write_text(rst_table(payload))
+        return
     cells = []
     for split in args.datasets:
         for panel in args.panels:
@@ -319,6 +367,9 @@ def main(argv=None):
     }
     out.write_text(json.dumps(payload, indent=1))
     print(f"wrote {out}")
+    if args.rst:
+        Path(args.rst).write_text(rst_table(payload))
+        print(f"wrote {args.rst}")
 
 
 if __name__ == "__main__":
