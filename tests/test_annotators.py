@@ -309,3 +309,23 @@ def test_panel_random_confusion_and_parameter_errors():
     with pytest.raises(ValueError, match="lower min_votes"):
         AnnotatorPanel(2, min_votes=3).fit_resample(np.zeros((8, 1)), y[::250])
     check_param_validation("AnnotatorPanel", AnnotatorPanel())
+
+
+def test_label_state_saved_without_soft_labels_still_loads():
+    import torch
+
+    from sknoisy.correction import LabelState
+
+    state = LabelState().reset(torch.tensor([0, 1, 1]), 2, prior=[0.5, 0.5])
+    saved = state.state_dict()
+    del saved["given"]  # a checkpoint written before the soft given labels
+    loaded = LabelState()
+    loaded.load_state_dict(saved)
+    assert not loaded.soft_given and loaded.y.tolist() == [0, 1, 1]
+    state.set_given(torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6]]))
+    again = LabelState()
+    again.load_state_dict(state.state_dict())
+    assert again.soft_given
+    assert again.targets(torch.tensor([2]), torch.tensor([1])).tolist() == [
+        pytest.approx([0.4, 0.6])
+    ]

@@ -237,8 +237,12 @@ class LabelState(nn.Module):
     def before_state_load(self, state_dict, prefix):
         """Resize the buffers to the saved ones before ``load_state_dict``.
 
-        The buffers are sized by the training set: take the saved sizes.
+        The buffers are sized by the training set: take the saved sizes. A
+        state saved before the soft given labels existed (no ``given``)
+        loads with none.
         """
+        if prefix + "phase" in state_dict and prefix + "given" not in state_dict:
+            state_dict[prefix + "given"] = torch.empty(0)
         for name, buf in own_buffers(self).items():
             saved = state_dict.get(prefix + name)
             if saved is not None and saved.shape != buf.shape:
