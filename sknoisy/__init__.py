@@ -13,6 +13,7 @@ from .utils._docstring import _survive_stripped_docstrings
 _survive_stripped_docstrings()  # before anything imports skorch
 
 from . import (  # noqa: E402
+    annotators,
     augment,
     correction,
     datasets,
@@ -39,6 +40,7 @@ __all__ = [
     "find_label_issues",
     "label_health_summary",
     "LabelHealthSummary",
+    "annotators",
     "augment",
     "correction",
     "methods",

@@ -34,6 +34,7 @@ from skorch.utils import to_numpy, to_tensor
 from torch.utils.data import DataLoader
 
 from ._objective import TrainingObjective
+from .annotators._consensus import VoteConsensus
 from .correction._issues import check_issue_options, issues_table, sample_index
 from .correction._schedule import LRAnneal
 from .correction._state import FROZEN, LabelState
@@ -337,6 +338,17 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         :meth:`predict_proba` rows sum to one.
     verbose : int, default=0
         Verbosity; 1 prints skorch's per-epoch table.
+    annotators : bool, default=False
+        ``y`` is a matrix of shape (n_samples, n_annotators): one column per
+        annotator, each entry the label that annotator gave the sample or a
+        missing value (``NaN``, ``None``, ``pd.NA``) where it gave none.
+        Dawid–Skene (:func:`sknoisy.annotators.dawid_skene`) weighs the votes
+        by each annotator's estimated confusion into a soft label per sample,
+        the training target; with ``label_correction`` the network's averaged
+        outputs then sharpen it, and count as one more annotator in the final
+        consensus. Sets ``consensus_labels_``, ``consensus_proba_``,
+        ``consensus_quality_``, ``annotator_quality_`` and
+        ``annotator_confusion_``. See :ref:`annotators`.
     classes : array-like, default=None
         The class labels, kept in the order given (the columns of
         :meth:`predict_proba`); ``None`` infers them from ``y`` (sorted).
@@ -427,6 +439,22 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         (the prediction for the issues, the given label otherwise),
         ``noise_rate_`` (the share of issues) and, under
         ``dividemix_lambda_u="auto"``, ``dividemix_lambda_u_``.
+    consensus_labels_ : ndarray of shape (n_samples,)
+        With ``annotators``: each training sample's consensus label, in the
+        annotators' label space (the argmax of ``consensus_proba_``).
+    consensus_proba_ : ndarray of shape (n_samples, n_classes)
+        With ``annotators``: the class posterior of each training sample given
+        the votes (and, with ``label_correction``, the network's averaged
+        outputs).
+    consensus_quality_ : ndarray of shape (n_samples,)
+        With ``annotators``: the posterior probability of the consensus label,
+        in [0, 1]; low for samples whose consensus is doubtful.
+    annotator_quality_ : ndarray of shape (n_annotators,)
+        With ``annotators``: each annotator's estimated accuracy, the mean
+        consensus probability of the labels it gave (higher is better).
+    annotator_confusion_ : ndarray of shape (n_annotators, n_classes, n_classes)
+        With ``annotators``: each annotator's estimated row-stochastic
+        confusion, ``[k, i, j] = P(annotator k says j | true class i)``.
 
     See Also
     --------
@@ -513,6 +541,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         "verbose": ["verbose"],
         "device": [None, str, torch.device],
         "precision": [StrOptions({"float32", "bfloat16"})],
+        "annotators": ["boolean"],
         "classes": [None, "array-like"],
         "random_state": ["random_state", np.random.Generator],
     }
@@ -576,6 +605,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         use_caching="auto",
         torch_load_kwargs=None,
         precision="float32",
+        annotators=False,
         classes=None,
         random_state=None,
         **kwargs,
@@ -607,6 +637,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     #: cache of the callbacks that implement each notify hook
     _hook_cache = None
     _divergence_warned = False
+    #: with ``annotators``: the fit's VoteConsensus
+    _consensus = None
 
     # ------------------------------------------------------------------
     # scikit-learn plumbing
@@ -646,6 +678,11 @@ device, compile, use_caching, torch_load_kwargs : see skorch
                 "label_correction needs a sknoisy loss (parameter loss), "
                 "not a plain skorch criterion."
             )
+        if self.annotators and self.criterion is not None:
+            raise ValueError(
+                "annotators=True trains on soft consensus labels, which need a "
+                "sknoisy loss (parameter loss), not a plain skorch criterion."
+            )
 
     def __repr__(self):
         # scikit-learn's repr (the parameters that differ from their
@@ -678,8 +715,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     # Initialisation: callbacks, module, criteria, optimizer
     # ------------------------------------------------------------------
     def _uses_label_state(self):
-        return method_class(self).uses_label_state or loss_prunes(
-            self.loss, self.criterion
+        return (
+            method_class(self).uses_label_state
+            or loss_prunes(self.loss, self.criterion)
+            or bool(self.annotators)  # the soft consensus labels
         )
 
     def get_default_callbacks(self):
@@ -856,6 +895,11 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         if first:
             self._inputs = InputAdapter()
         X, y_enc = self._inputs.validate_fit(self, X, y, reset=first, classes=classes)
+        if self.annotators:  # the votes' consensus: soft targets, given labels
+            self._consensus = VoteConsensus(
+                y_enc, self._inputs.n_classes, sample_weight
+            )
+            y_enc = self._consensus.labels
         self._finish_plan = new_run
         seed = torch_seed(self.random_state) if new_run else self._fit_seed()
         with local_torch_rng(seed, self.device):
@@ -933,13 +977,16 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             return None
         if not reset and state.matches(y_enc) and not state.frozen:
             return state
-        return method.reset_state(
+        state = method.reset_state(
             state,
             y_enc,
             self._inputs.n_classes,
             weights=None if weights is None else weights.totals,
             prunes=loss_prunes(self.loss, self.criterion),
         )
+        if self.annotators:
+            self._consensus.prime(state)
+        return state
 
     def _refit(self, state, indexed, y_enc, epochs, **fit_params):
         """A second stage: fresh module and optimizer on the frozen labels.
@@ -1137,6 +1184,31 @@ device, compile, use_caching, torch_load_kwargs : see skorch
                 y_probas.append(to_numpy(nonlinearity(y_pred)))
         return np.concatenate(y_probas, 0)
 
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on (X, y); with ``annotators``, ``y`` may hold votes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...), dict or torch Dataset
+            Input data, as in :meth:`predict`.
+        y : array-like of shape (n_samples,) or (n_samples, n_annotators)
+            True labels; with ``annotators=True`` also a matrix of the same
+            annotators' votes (as at fit), scored against their consensus
+            under the fitted ``annotator_confusion_`` (as in a
+            cross-validation split of the votes).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy of :meth:`predict`.
+        """
+        if self.annotators and np.ndim(y) == 2 and self._consensus is not None:
+            codes = self._inputs.encode_votes(self, y, reset=False, classes=None)
+            y = self._inputs.decode(self, self._consensus.posterior(codes).argmax(1))
+        return super().score(X, y, sample_weight=sample_weight)
+
     def predict(self, X):
         """Predicted labels for X, in the label space of ``y``.
 
@@ -1168,9 +1240,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
     def _set_label_attributes(self, method, state, y_enc, X=None, y=None):
         if state.prunes:
             self.pruning_weights_ = state.weights.cpu().numpy().copy()
-        attributes = method.fitted_attributes(
-            state, y_enc, lambda codes: self._inputs.decode(self, codes), self.history_
-        )
+        decode = lambda codes: self._inputs.decode(self, codes)  # noqa: E731
+        attributes = method.fitted_attributes(state, y_enc, decode, self.history_)
+        if self.annotators:
+            attributes.update(self._consensus.fitted_attributes(state, decode))
         for name, value in attributes.items():
             setattr(self, name, value)
         self._label_names = (*attributes, *(("pruning_weights_",) * state.prunes))
@@ -1197,7 +1270,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
           its corrected label differs from the given one);
         - ``label_quality``: ``label_quality_``, in [0, 1], low for labels
           the model doubts;
-        - ``given_label``: the label passed to ``fit``;
+        - ``given_label``: the label passed to ``fit`` (with ``annotators``,
+          the votes' Dawid–Skene consensus the network was trained on);
         - ``predicted_label``: the network's prediction for the sample in the
           last training epoch;
         - ``corrected_label``: ``corrected_labels_``.

@@ -20,6 +20,7 @@ MODULES = [
     "sknoisy.exceptions",
     "sknoisy.correction",
     "sknoisy.metrics",
+    "sknoisy.annotators",
 ]
 
 

@@ -148,6 +148,20 @@ def test_load_cifar10n(cifar10n_root, noise, name, key, rate):
     assert data.label_file == str(root / "CIFAR-10_human.pt")
 
 
+def test_load_cifar10n_all_annotators(cifar10n_root):
+    root, labels = cifar10n_root
+    data = load_cifar10n(root, noise="annotators")
+    keys = ["random_label1", "random_label2", "random_label3"]
+    assert data.y_train.shape == (30, 3) and data.y_train.dtype == np.int64
+    np.testing.assert_array_equal(data.y_train, np.stack([labels[k] for k in keys], 1))
+    assert data.noise == "annotators" and data.noise_key == tuple(keys)
+    assert data.noise_rate == pytest.approx((6 + 6 + 5) / 90)
+    del labels["random_label2"]
+    torch.save(labels, root / "CIFAR-10_human.pt")
+    with pytest.raises(ValueError, match="no key 'random_label2'"):
+        load_cifar10n(root, noise="annotators")
+
+
 def test_cifar10n_label_file_option_normalize_and_tensors(cifar10n_root, tmp_path):
     root, labels = cifar10n_root
     elsewhere = tmp_path / "labels" / "mine.pt"

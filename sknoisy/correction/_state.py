@@ -30,6 +30,7 @@ _BUFFERS = {
     # estimated at the first division and its lambda_u, (2,) once estimated
     "clean": torch.float32,
     "noise": torch.float32,
+    "given": torch.float32,  # soft given labels (several annotators' consensus)
 }
 
 #: Rows per block when the per-class thresholds and flags are computed.
@@ -172,10 +173,38 @@ class LabelState(nn.Module):
         self.forget = torch.empty(0, device=device)
         self.clean = torch.empty(0, device=device)
         self.noise = torch.empty(0, device=device)
+        self.given = torch.empty(0, device=device)
         self.set_phase(GIVEN)
         self._sync()
         self.epoch_probs = self.recorded = None
         return self
+
+    def set_given(self, soft):
+        """Take the (n, C) rows ``soft`` as the given labels (soft targets).
+
+        For labels that are distributions from the start (the consensus of
+        several annotators): they are the targets while the given labels are,
+        and ``average`` (of joint optimisation) starts from them. ``y``
+        stays their argmax.
+        """
+        soft = torch.as_tensor(soft, dtype=torch.float32, device=self.y.device)
+        if soft.shape != (len(self.y), soft.shape[1]) or len(soft) == 0:
+            raise ValueError(f"soft given labels of shape {tuple(soft.shape)}")
+        self.given = soft.clone()
+        if self.average.shape == soft.shape and self.corrects:
+            self.average = soft.clone()
+        self._sync()
+        return self
+
+    @property
+    def soft_given(self):
+        """Whether the given labels are soft rows (``given``)."""
+        return self.given.numel() > 0
+
+    def _given_rows(self, index, y_true):
+        if self.given.numel():
+            return self.given[index].clone()
+        return _one_hot(y_true, self.average.shape[1])
 
     def matches(self, y):
         """Whether this state belongs to the (encoded) labels ``y``."""
@@ -204,6 +233,7 @@ class LabelState(nn.Module):
         self._flagged_share = (
             float(self.flagged.float().mean()) if self.flagged.numel() else 1.0
         )
+        self._soft_given = bool(self.given.numel())
         self._refresh_moves()
         self._masking = bool(self.heldout.any()) if self.heldout.numel() else False
         # 1 for the labels trained on, 0 for the held-out ones (per batch)
@@ -216,8 +246,12 @@ class LabelState(nn.Module):
     def before_state_load(self, state_dict, prefix):
         """Resize the buffers to the saved ones before ``load_state_dict``.
 
-        The buffers are sized by the training set: take the saved sizes.
+        The buffers are sized by the training set: take the saved sizes. A
+        state saved before the soft given labels existed (no ``given``)
+        loads with none.
         """
+        if prefix + "phase" in state_dict and prefix + "given" not in state_dict:
+            state_dict[prefix + "given"] = torch.empty(0)
         for name, buf in own_buffers(self).items():
             saved = state_dict.get(prefix + name)
             if saved is not None and saved.shape != buf.shape:
@@ -262,6 +296,9 @@ class LabelState(nn.Module):
     def targets(self, index, y_true):
         """Training targets of a batch: class indices or (B, C) rows."""
         if self._phase == GIVEN:
+            if self._soft_given:  # soft rows, zero for the held-out labels
+                rows = self.given[index]
+                return rows * self._kept[index] if self._masking else rows
             if self._masking:  # one-hot rows, zero for the held-out labels
                 rows = self._kept.new_zeros(len(y_true), self.prior.shape[0])
                 return rows.scatter_(1, y_true[:, None], self._kept[index])
@@ -269,7 +306,7 @@ class LabelState(nn.Module):
         if self._hard:
             return self.label_argmax[index]
         if self._confident:
-            given = _one_hot(y_true, self.average.shape[1])
+            given = self._given_rows(index, y_true)
             return given.lerp_(self.average[index], self._moves[index])
         return self.average[index]
 
@@ -469,11 +506,11 @@ class LabelState(nn.Module):
         """Current labels as (n, C) float rows (one-hot when hard)."""
         c = self.prior.shape[0]
         if self._phase == GIVEN:
-            return _one_hot(self.y, c)
+            return self.given.clone() if self._soft_given else _one_hot(self.y, c)
         if self._hard:
             return _one_hot(self.label_argmax, c)
         if self._confident:  # one n x C array: the given rows, then the flagged
-            labels = _one_hot(self.y, c)
+            labels = self.given.clone() if self._soft_given else _one_hot(self.y, c)
             rows = torch.nonzero(self.flagged)[:, 0]
             labels[rows] = self.average[rows]
             return labels

@@ -42,6 +42,8 @@ CIFAR10N_NOISE = {
     "random2": "random_label2",
     "random3": "random_label3",
 }
+#: The keys of the three annotators' labels (``noise="annotators"``).
+CIFAR10N_ANNOTATORS = ("random_label1", "random_label2", "random_label3")
 #: Noise names of :func:`load_cifar100n` -> keys of ``CIFAR-100_human.pt``.
 CIFAR100N_NOISE = {"noisy": "noisy_label"}
 _RELEASE = "the CIFAR-N release, github.com/UCSC-REAL/cifar-10-100n"
@@ -199,21 +201,26 @@ def _load_cifar_n(
             f"{label_file} holds a {type(labels).__name__}, not a dict of label "
             f"arrays.\n{layout}"
         )
-    absent = [k for k in (clean_key, noise_key) if k not in labels]
+    noise_keys = noise_key if isinstance(noise_key, tuple) else (noise_key,)
+    absent = [k for k in (clean_key, *noise_keys) if k not in labels]
     if absent:
+        needed = " and ".join(repr(k) for k in (clean_key, *noise_keys))
         raise DataLayoutError(
             f"{label_file} has no key {', '.join(map(repr, absent))}; its keys "
             f"are {', '.join(repr(k) for k in labels) or 'none'}; reading "
-            f"{noise_key!r} needs {clean_key!r} and {noise_key!r}.\n{layout}"
+            f"{noise_key!r} needs {needed}.\n{layout}"
         )
     data = load_images(root)
     n_train = len(data.y_train)
     clean = _label_array(
         labels[clean_key], clean_key, label_file, n_train, n_classes, layout
     )
-    noisy = _label_array(
-        labels[noise_key], noise_key, label_file, n_train, n_classes, layout
-    )
+    noisy = [
+        _label_array(labels[key], key, label_file, n_train, n_classes, layout)
+        for key in noise_keys
+    ]
+    # one column per annotator when several label sets are read
+    noisy = noisy[0] if len(noisy) == 1 else np.stack(noisy, axis=1)
     differ = np.flatnonzero(clean != data.y_train)
     if len(differ):
         i = differ[0]
@@ -226,7 +233,9 @@ def _load_cifar_n(
     data.y_train_clean = data.y_train
     data.y_train = noisy
     data.noise_key = noise_key
-    data.noise_rate = float(np.mean(noisy != clean))
+    data.noise_rate = float(
+        np.mean(noisy != (clean if noisy.ndim == 1 else clean[:, None]))
+    )
     data.label_file = str(label_file)
     return data
 
@@ -275,12 +284,16 @@ def load_cifar10n(
         keys ``clean_label`` (CIFAR-10's labels), ``aggre_label``,
         ``worse_label``, ``random_label1``, ``random_label2`` and
         ``random_label3``.
-    noise : {"worse", "aggre", "random1", "random2", "random3"}, default="worse"
+    noise : {"worse", "aggre", "random1", "random2", "random3", "annotators"}, \
+default="worse"
         The noisy label set: ``"aggre"`` (majority vote of the three
         annotators, about 9% wrong), ``"random1"`` to ``"random3"`` (one
         annotator each, about 17%), ``"worse"`` (a wrong label whenever one
         annotator gave one, about 40%). The key names (``"worse_label"``...)
-        are accepted too.
+        are accepted too. ``"annotators"``: all three annotators' labels,
+        ``y_train`` of shape (50000, 3) (``random_label1`` to
+        ``random_label3``), for ``NoisyLabelClassifier(annotators=True)``
+        (see :ref:`annotators`).
     label_file : str or path-like, default=None
         The label file, if not ``<root>/CIFAR-10_human.pt``.
     {normalize}.
@@ -294,7 +307,8 @@ def load_cifar10n(
         source that the safe reader refuses.
 
     {returns} (50000, 3, 32, 32), ``y_train`` int64 (the
-        chosen noisy labels), ``y_train_clean`` (``clean_label``), ``X_test``,
+        chosen noisy labels; of shape (50000, 3) for ``noise="annotators"``),
+        ``y_train_clean`` (``clean_label``), ``X_test``,
         ``y_test`` (clean), ``classes``, ``mean``, ``std``, ``noise`` (the
         noise name), ``noise_key`` (the key read), ``noise_rate`` (realized
         fraction of ``y_train != y_train_clean``), ``label_file`` and ``DESCR``.
@@ -317,7 +331,8 @@ def load_cifar10n(
 
     {ref_cifar_n}
     """
-    noise = _check_noise(noise, CIFAR10N_NOISE, "load_cifar10n")
+    names = {**CIFAR10N_NOISE, "annotators": CIFAR10N_ANNOTATORS}
+    noise = _check_noise(noise, names, "load_cifar10n")
     normalize = _check_normalize(normalize)
     allow_pickle = _check_allow_pickle(allow_pickle)
     data = _load_cifar_n(
@@ -325,7 +340,7 @@ def load_cifar10n(
         root,
         label_file,
         CIFAR10N_FILE,
-        CIFAR10N_NOISE[noise],
+        names[noise],
         "clean_label",
         ["clean_label", *CIFAR10N_NOISE.values()],
         lambda r: load_cifar10(r, normalize=normalize),

@@ -11,6 +11,7 @@ from ._class_conditional import AsymmetricNoise, SymmetricNoise, TransitionMatri
 from ._estimate import estimate_noise_matrix
 from ._factory import corrupt_labels, make_noise
 from ._feature_dependent import InstanceDependentNoise, PseudoLabelNoise
+from ._panel import AnnotatorPanel
 from ._presets import (
     MAPPING_PRESETS,
     from_cleanlab_noise_matrix,
@@ -25,6 +26,7 @@ __all__ = [
     "TransitionMatrixNoise",
     "PseudoLabelNoise",
     "InstanceDependentNoise",
+    "AnnotatorPanel",
     "corrupt_labels",
     "make_noise",
     "symmetric_transition_matrix",

@@ -169,6 +169,11 @@ class InputAdapter:
             y_enc = y
             if reset:
                 _drop(net, "classes_inferred_")
+        elif getattr(net, "annotators", False):
+            # one column of labels per annotator: validated and encoded apart
+            if x0 is None:
+                X = self.validate_X(net, X, reset=reset)
+            y_enc = self.encode_votes(net, y, reset, classes)
         else:
             if x0 is None:
                 X, y = self._validate_arrays(net, X, y, reset)
@@ -308,6 +313,34 @@ class InputAdapter:
                 f"known classes are {classes_.tolist()}."
             )
         return order[pos].astype(np.int64)
+
+    def encode_votes(self, net, A, reset, classes):
+        """Class codes (n, n_annotators) of an annotator matrix, -1 if missing.
+
+        See :func:`sknoisy.annotators.encode_votes`; at ``reset`` the classes
+        are ``classes``, else the ``classes`` parameter, else the sorted
+        labels of every column.
+        """
+        from ..annotators._votes import encode_votes
+
+        if not reset:
+            return encode_votes(A, self.classes(net))[0]
+        known = classes if classes is not None else net.classes
+        if known is not None and len(known) == 0:
+            raise ValueError(
+                "classes is empty; give the class labels, or None to infer "
+                "them from the annotators' labels."
+            )
+        codes, found = encode_votes(A, known)
+        if len(found) < 2:
+            raise ValueError(
+                f"{type(net).__name__} needs at least 2 classes among the "
+                f"annotators' labels; got {found.tolist()!r}."
+            )
+        self.positions = False
+        net.classes_inferred_ = found
+        self.n_classes = len(found)
+        return codes
 
     def decode(self, net, codes):
         """Labels for class codes, in the label space of the caller's ``y``.
