@@ -39,6 +39,15 @@ Usage (the run behind docs/which_method.rst, single process)::
     python benchmarks/methods_page.py benchmarks/results/methods.json \\
         benchmarks/results/methods_mnist1d.json
 
+``--update`` reruns only ``--methods`` and writes their rows into the runs
+of the same cells already in ``--out`` (other methods kept), e.g. after a
+change to one method::
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_methods.py \\
+        --datasets digits-std --noise symmetric pair --rates 0.1 0.4 \\
+        --imbalanced longtail:symmetric:0.2 none:symmetric:0.05 --seeds 3 \\
+        --methods coteaching --update --out benchmarks/results/methods.json
+
 ``methods_page.py`` writes ``docs/which_method_table.rst`` and the plot
 ``docs/_static/which_method.png`` from the json files.
 """
@@ -217,6 +226,31 @@ def cells(args):
                 yield dataset, profile, noise, float(rate), seed
 
 
+def _key(run):
+    return tuple(run[k] for k in ("dataset", "imbalance", "noise", "rate", "seed"))
+
+
+def merge(path, results, methods, meta):
+    """The runs of ``path`` with the rows of ``methods`` taken from ``results``.
+
+    Every cell of ``results`` must be in ``path`` (same data set, imbalance,
+    noise, rate and seed); the command is appended to the file's ``updates``.
+    """
+    with open(path) as f:
+        old = json.load(f)
+    runs = {_key(run): run for run in old["runs"]}
+    for run in results:
+        if _key(run) not in runs:
+            raise SystemExit(f"--update: cell {_key(run)} is not in {path}")
+        target = runs[_key(run)]
+        if target["max_epochs"] != run["max_epochs"]:
+            raise SystemExit(f"--update: {path} was run with other --max-epochs")
+        for method in methods:
+            target[method] = run[method]
+    old["meta"].setdefault("updates", []).append(meta)
+    return old["runs"], old["meta"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["digits-std"])
@@ -233,6 +267,11 @@ def main(argv=None):
     parser.add_argument("--max-epochs", type=int, default=50)
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default="benchmarks/results/methods.json")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="write the rows of --methods into the matching runs of --out",
+    )
     args = parser.parse_args(argv)
     unknown = set(args.methods) - set(METHODS)
     if unknown:
@@ -249,6 +288,8 @@ def main(argv=None):
         "seconds": time.perf_counter() - start,
         "torch_threads": 1,
     }
+    if args.update:
+        results, meta = merge(args.out, results, args.methods, meta)
     with open(args.out, "w") as f:
         json.dump({"meta": meta, "runs": results}, f, indent=1)
     print(f"wrote {args.out} ({len(results)} runs)")

@@ -82,7 +82,7 @@ def _noisy_blobs(rate, seed=0, n=600):
 def test_auto_forget_rate_close_to_the_true_one():
     X, y, y_noisy = _noisy_blobs(0.3)
     true_rate = float(np.mean(y != y_noisy))
-    # the default 50 epochs: the estimate reads the outputs of the first two
+    # the default 50 epochs: the estimate reads the outputs of the first four
     clf = NoisyLabelClassifier(
         sample_selection="coteaching", batch_size=32, random_state=0
     ).fit(X, y_noisy)
@@ -94,6 +94,8 @@ def test_auto_forget_rate_close_to_the_true_one():
     # the history records the forget rate of every epoch: 0, then the ramp
     rates = clf.history_[:, "forget_rate"]
     assert rates[0] == 0 and rates[-1] == pytest.approx(clf.forget_rate_)
+    # nothing is forgotten while the rate is estimated (epochs 1 to 4)
+    assert list(rates[:4]) == [0.0] * 4 and rates[4] > 0
 
 
 def test_explicit_forget_rate_and_determinism():

@@ -35,8 +35,23 @@ def ramp_epochs(n_epochs):
 
 
 def estimate_epochs(n_epochs):
-    """Epochs whose outputs estimate the forget rate: ``ceil(T_k / 5)``."""
-    return max(1, math.ceil(ramp_epochs(n_epochs) / 5))
+    """Epochs whose outputs estimate the forget rate: ``ceil(2 T_k / 5)``.
+
+    4 of a 50-epoch run. Measured on load_digits (3 seeds, 50 epochs,
+    co-teaching with the estimate against the true rate): after 2 epochs the
+    rare classes of a long-tailed set are not learned yet and count as noise
+    (0.41 to 0.53 for a true 0.2, -0.06); after 5 the networks start to
+    memorise and the estimate falls below the true rate at symmetric 40%
+    (-0.015); after 4 all of symmetric 40%, pair 40% and the long-tailed
+    symmetric 20% are within 0.01 of the true rate.
+
+    Examples
+    --------
+    >>> from sknoisy.methods._coteaching import estimate_epochs
+    >>> estimate_epochs(50), estimate_epochs(20), estimate_epochs(3)
+    (4, 2, 1)
+    """
+    return max(1, math.ceil(2 * ramp_epochs(n_epochs) / 5))
 
 
 class CoTeaching(TrainingMethod):
@@ -55,7 +70,7 @@ class CoTeaching(TrainingMethod):
     parameter, so this equals the paper's two optimizers).
 
     The forget rate ``tau`` is ``forget_rate``; ``"auto"`` estimates the
-    noise rate from the data. For the first ``ceil(T_k / 2)`` epochs both
+    noise rate from the data. For the first ``ceil(2 T_k / 5)`` epochs both
     networks train on every sample (no sample is forgotten), while the mean
     of their softmax outputs on each sample is averaged over these epochs;
     then the confident-joint estimate
