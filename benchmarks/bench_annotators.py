@@ -37,6 +37,12 @@ Usage::
         --datasets breast_cancer-std synthetic-std digits-std --seeds 5 6 \\
         --panels pair sparse random_confusion two_spammers \\
         --out benchmarks/results/annotators_extra.json
+    # a final check on data and seeds nothing was tuned on:
+    OMP_NUM_THREADS=1 python benchmarks/bench_annotators.py \
+        --datasets wine-std --seeds 7 8 \
+        --panels pair two_spammers random_answerer \
+        --out benchmarks/results/annotators_unseen.json \
+        --rst docs/annotators_unseen_table.rst
 
 After a change that only touches ``annotators=True`` with correction,
 ``--update sknoisy`` re-runs just that method on the cells of ``--out`` (the
