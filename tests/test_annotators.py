@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import check_param_validation
 
 from sknoisy import NoisyLabelClassifier
 from sknoisy.annotators import dawid_skene, encode_votes, majority_vote
+from sknoisy.annotators._consensus import combine_with_network
 from sknoisy.noise import AnnotatorPanel
 
 FAST = {"max_epochs": 8, "batch_size": 32, "random_state": 0}
@@ -33,6 +34,56 @@ def votes(blobs):
 
 
 # --- Dawid–Skene ---------------------------------------------------------------
+
+
+def test_combine_with_network_lets_a_confident_network_outvote_a_lone_vote():
+    # three middling annotators, half their votes missing; a network that is
+    # right on 95% of the samples with confidence 0.6 to 0.98
+    rng = np.random.default_rng(0)
+    n, c = 600, 3
+    truth = rng.integers(0, c, n)
+    codes = np.stack(
+        [
+            np.where(rng.random(n) < a, truth, (truth + rng.integers(1, c, n)) % c)
+            for a in (0.75, 0.65, 0.6)
+        ],
+        axis=1,
+    )
+    codes[rng.random(codes.shape) < 0.5] = -1
+    unlabelled = np.all(codes < 0, axis=1)
+    codes[unlabelled, 0] = (truth[unlabelled] + 1) % c  # a wrong lone vote
+    net_says = np.where(rng.random(n) < 0.95, truth, (truth + 1) % c)
+    conf = rng.uniform(0.6, 0.98, n)
+    outputs = np.where(
+        np.arange(c)[None, :] == net_says[:, None],
+        conf[:, None],
+        (1 - conf)[:, None] / 2,
+    )
+    second = dawid_skene(codes, c, soft_votes=outputs)
+    combined = combine_with_network(codes, outputs, second)
+    assert combined.posterior.shape == (n, c)
+    np.testing.assert_allclose(combined.posterior.sum(1), 1.0)
+    assert combined.confusion.shape == (4, c, c)
+    np.testing.assert_allclose(combined.confusion.sum(2), 1.0)
+    assert combined.accuracy.shape == (4,)
+    # the class-level confusion alone follows the lone wrong vote; the
+    # per-sample term lets a confident, right network outvote it
+    lone = np.flatnonzero(
+        ((codes >= 0).sum(1) == 1)
+        & (conf > 0.9)
+        & (net_says == truth)
+        & (codes.max(1) != truth)
+    )
+    assert len(lone) >= 20
+    assert np.mean(second.posterior[lone].argmax(1) == truth[lone]) < 0.1
+    assert np.mean(combined.posterior[lone].argmax(1) == truth[lone]) > 0.6
+    overall = np.mean(combined.posterior.argmax(1) == truth)
+    assert overall > np.mean(second.posterior.argmax(1) == truth) + 0.05
+    # no per-sample term, no change of the annotators' ranking
+    flat = combine_with_network(codes, outputs, second, power=0.0)
+    assert np.array_equal(
+        np.argsort(flat.accuracy[:3]), np.argsort(combined.accuracy[:3])
+    )
 
 
 def test_dawid_skene_recovers_known_confusions():

@@ -4,9 +4,86 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._dawid_skene import _e_step, dawid_skene, vote_tensor
+from ._dawid_skene import (
+    DawidSkeneResult,
+    _e_step,
+    _m_step,
+    dawid_skene,
+    vote_accuracy,
+    vote_tensor,
+)
 
-__all__ = ["VoteConsensus"]
+__all__ = ["VoteConsensus", "combine_with_network"]
+
+#: exponent of the network's own per-sample probabilities in the combination
+NETWORK_SAMPLE_WEIGHT = 0.25
+
+
+def combine_with_network(
+    codes,
+    outputs,
+    second,
+    *,
+    sample_weight=None,
+    power=NETWORK_SAMPLE_WEIGHT,
+    smoothing=0.1,
+    max_iter=100,
+    tol=1e-5,
+):
+    """Per-sample combination of the network's outputs with the votes.
+
+    ``second`` is the Dawid–Skene round that counted the network as one more
+    annotator (its confusion last): that class-level confusion turns each
+    sample's outputs into a log-prior over its true class, which this adds
+    ``power`` times the log of the sample's own output probabilities to, so
+    that a confident output counts for more than the network's average
+    reliability on its class. The annotators' confusions are then
+    re-estimated by EM against the votes, with that per-sample prior in
+    place of the class prior.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, n_annotators)
+        Encoded votes, ``-1`` where missing.
+    outputs : ndarray of shape (n_samples, n_classes)
+        The network's averaged output probabilities (rows sum to one).
+    second : DawidSkeneResult
+        :func:`dawid_skene` on ``codes`` with ``soft_votes=outputs``.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weight of each sample in the confusion counts.
+    power : float, default=0.25
+        Exponent of the per-sample output probabilities.
+
+    Returns
+    -------
+    result : DawidSkeneResult
+        The combined posterior, the annotators' confusions (the network's
+        class-level one last, as in ``second``), the class prior of
+        ``second`` and every annotator's accuracy against the posterior.
+    """
+    n_classes = outputs.shape[1]
+    votes = vote_tensor(codes, n_classes)
+    log_prior = np.log(second.prior)[None, :] + outputs @ np.log(second.confusion[-1]).T
+    log_prior += power * np.log(np.clip(outputs, 1e-12, 1.0))
+    log_prior -= log_prior.max(axis=1, keepdims=True)
+    prior = np.exp(log_prior)
+    prior /= prior.sum(axis=1, keepdims=True)
+    posterior = second.posterior
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        _, confusion = _m_step(votes, posterior, sample_weight, smoothing)
+        log_lik = np.einsum("nkl,kjl->nj", votes, np.log(confusion)) + np.log(prior)
+        log_lik -= log_lik.max(axis=1, keepdims=True)
+        new = np.exp(log_lik)
+        new /= new.sum(axis=1, keepdims=True)
+        delta = np.abs(new - posterior).max()
+        posterior = new
+        if delta < tol:
+            break
+    _, confusion = _m_step(votes, posterior, sample_weight, smoothing)
+    confusion = np.concatenate([confusion, second.confusion[-1:]], axis=0)
+    accuracy = vote_accuracy(vote_tensor(codes, n_classes, outputs), posterior)
+    return DawidSkeneResult(posterior, confusion, second.prior, accuracy, n_iter)
 
 
 def _usable_weights(sample_weight, n):
@@ -36,7 +113,13 @@ class VoteConsensus:
     as one more annotator with a confusion of its own, started from the
     first round's posteriors: the network's view of a sample that few or
     unreliable annotators labelled sharpens its consensus, and the
-    annotators' confusions and qualities are re-estimated against it.
+    annotators' confusions and qualities are re-estimated against it. When
+    that round estimates the network more accurate than every annotator,
+    :func:`combine_with_network` also counts each sample's own output
+    probabilities (to the power ``NETWORK_SAMPLE_WEIGHT``) on top of the
+    network's class-level confusion, and re-estimates the annotators against
+    that per-sample prior: a confident output then outweighs a vote or two of
+    middling annotators, which the class-level confusion alone does not.
 
     Parameters
     ----------
@@ -81,6 +164,12 @@ class VoteConsensus:
                 sample_weight=self.weight,
                 init=self.first.posterior,
             )
+            # a network more accurate than every annotator (as estimated
+            # against the second round's posterior) also counts per sample
+            if result.accuracy[-1] > result.accuracy[:n_annotators].max():
+                result = combine_with_network(
+                    self.codes, outputs, result, sample_weight=self.weight
+                )
         posterior = result.posterior
         consensus = posterior.argmax(axis=1)
         self.confusion = result.confusion[:n_annotators]
