@@ -127,7 +127,8 @@ def test_fit_sets_the_division_and_the_label_attributes(fitted, digits):
     assert clf.noise_rate_ == pytest.approx(clf.label_issues_.mean())
     # 40% flips: the division finds more wrong labels among the flipped ones
     assert clf.label_issues_[flip].mean() > clf.label_issues_[~flip].mean()
-    assert clf.label_state_.clean.shape == (2, n)
+    # two rows of clean probabilities, then the kept losses (window 5: 4 x 2)
+    assert clf.label_state_.clean.shape == (2 + 2 * 4, n)
     lam = clf.history[:, "dividemix_lambda_u"]
     assert lam[0] == 0.0 and 0 < lam[1] < lam[2] < lam[3]
     assert clf.dividemix_lambda_u_ == pytest.approx(

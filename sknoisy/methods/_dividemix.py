@@ -351,6 +351,7 @@ class DivideMix(TrainingMethod):
         self.threshold = float(net.dividemix_threshold)
         self.temperature = float(net.dividemix_temperature)
         self.alpha = float(net.dividemix_alpha)
+        self.penalty = float(getattr(net, "dividemix_penalty", 0.0))
         self.prior = net.prior
         self.augment_param = net.dividemix_augment
         self._augment = (
@@ -427,9 +428,14 @@ class DivideMix(TrainingMethod):
         x, nets = y_pred
         lambda_u = getattr(state, "dm_lambda_u", None)
         if lambda_u is None:  # warm-up: the estimator's loss on one view each
-            return criterion(nets.first(self._view(x)), target, weight=weight) + (
-                criterion(nets.second(self._view(x)), target, weight=weight)
-            )
+            loss = 0.0
+            for net in nets_of(nets):
+                logits = net(self._view(x))
+                loss = loss + criterion(logits, target, weight=weight)
+                if self.penalty > 0:  # confidence penalty: negative entropy
+                    log_p = torch.log_softmax(logits.float(), -1)
+                    loss = loss + self.penalty * (log_p.exp() * log_p).sum(1).mean()
+            return loss
         n_classes = state.dm_prior.shape[0]
         given = (
             target
@@ -486,7 +492,7 @@ class DivideMix(TrainingMethod):
     def fitted_attributes(self, state, y_enc, decode, history):
         if state.clean.numel() == 0:
             return {}
-        clean = state.clean.mean(0).cpu().numpy().astype(np.float64)
+        clean = state.clean[:2].mean(0).cpu().numpy().astype(np.float64)
         issues = clean < self.threshold
         y_enc = np.asarray(y_enc)
         predicted = state.predicted.cpu().numpy()
@@ -551,11 +557,11 @@ class DivideMixSchedule(Callback):
             state.dm_lambda_u = None
             net.history.record("dividemix_lambda_u", 0.0)
             return
-        self._divide(net, dataset_train)
+        self._divide(net, dataset_train, keep=True)
         if isinstance(net.dividemix_lambda_u, str):  # "auto"
             if state.noise.numel() == 0:
                 rate = float(
-                    (state.clean.mean(0) < float(net.dividemix_threshold))
+                    (state.clean[:2].mean(0) < float(net.dividemix_threshold))
                     .float()
                     .mean()
                 )
@@ -570,7 +576,7 @@ class DivideMixSchedule(Callback):
         net.history.record("dividemix_lambda_u", state.dm_lambda_u)
         net.history.record(
             "dividemix_labelled",
-            float((state.clean > net.dividemix_threshold).float().mean()),
+            float((state.clean[:2] > net.dividemix_threshold).float().mean()),
         )
 
     def on_train_end(self, net, **kwargs):
@@ -580,8 +586,16 @@ class DivideMixSchedule(Callback):
             self._divide(net, self._dataset, predict=True)
         self._dataset = None
 
-    def _divide(self, net, dataset, predict=False):
-        """Both networks' clean probabilities on ``dataset``, into the state."""
+    def _divide(self, net, dataset, predict=False, keep=False):
+        """Both networks' clean probabilities on ``dataset``, into the state.
+
+        The losses, scaled to [0, 1] per network, are averaged with those of
+        the last ``dividemix_window - 1`` kept divisions (rows 2 and on of
+        ``state.clean``: ``window - 1`` blocks of two rows, oldest first, NaN
+        where not yet filled); ``keep`` appends this division's losses (the
+        epochs' divisions, not the one after the last epoch, so an
+        interrupted and resumed run keeps the same history).
+        """
         state = net.label_state_
         device = state.y.device
         losses = torch.zeros(2, len(state.y), device=device)
@@ -601,8 +615,21 @@ class DivideMixSchedule(Callback):
                     state.predicted[index] = mean.argmax(1).to(device)
                 seen[index] = True
         rows = torch.nonzero(seen)[:, 0]
+        lo = losses[:, rows].min(1, keepdim=True).values
+        hi = losses[:, rows].max(1, keepdim=True).values
+        losses = (losses - lo) / (hi - lo).clamp_min(1e-12)
+        n, past = len(state.y), max(0, int(net.dividemix_window) - 1)
+        if state.clean.shape != (2 + 2 * past, n):  # new run or new window
+            old = state.clean[:2] if len(state.clean) >= 2 else torch.ones(2, n)
+            state.clean = torch.cat(
+                [old.to(device), torch.full((2 * past, n), math.nan, device=device)]
+            )
+        history = torch.cat([state.clean[2:].view(past, 2, n), losses[None]])
+        averaged = history.nanmean(0)
+        if keep and past:
+            state.clean[2:] = history[1:].reshape(2 * past, n)
         for k in range(2):
-            w = clean_probability(losses[k, rows].cpu().numpy())
+            w = clean_probability(averaged[k, rows].cpu().numpy())
             state.clean[k, rows] = torch.as_tensor(
                 w, dtype=torch.float32, device=device
             )
