@@ -628,8 +628,13 @@ class DivideMixSchedule(Callback):
         averaged = history.nanmean(0)
         if keep and past:
             state.clean[2:] = history[1:].reshape(2 * past, n)
+        groups = [rows]
+        if getattr(net, "dividemix_division", "global") == "per_class":
+            labels = state.y[rows]
+            groups = [rows[labels == c] for c in torch.unique(labels)]
         for k in range(2):
-            w = clean_probability(averaged[k, rows].cpu().numpy())
-            state.clean[k, rows] = torch.as_tensor(
-                w, dtype=torch.float32, device=device
-            )
+            for group in groups:
+                w = clean_probability(averaged[k, group].cpu().numpy())
+                state.clean[k, group] = torch.as_tensor(
+                    w, dtype=torch.float32, device=device
+                )
