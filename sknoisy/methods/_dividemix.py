@@ -627,7 +627,7 @@ class DivideMixSchedule(Callback):
         lo = losses[:, rows].min(1, keepdim=True).values
         hi = losses[:, rows].max(1, keepdim=True).values
         losses = (losses - lo) / (hi - lo).clamp_min(1e-12)
-        n, past = len(state.y), max(0, int(net.dividemix_window) - 1)
+        n, past = len(state.y), max(0, int(getattr(net, "dividemix_window", 1)) - 1)
         if state.clean.shape != (2 + 2 * past, n):  # new run or new window
             old = state.clean[:2] if len(state.clean) >= 2 else torch.ones(2, n)
             state.clean = torch.cat(
