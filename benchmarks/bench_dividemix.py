@@ -9,7 +9,9 @@ network). Three fits per cell and seed, same module, epochs and batch size,
 each method's defaults otherwise:
 
 - ``sample_selection="dividemix"`` (defaults: warm-up ``"auto"``,
-  ``lambda_u="auto"``, augmentation ``"auto"``, learning-rate anneal),
+  ``lambda_u="auto"``, augmentation ``"auto"``, warm-up confidence penalty
+  1, losses averaged over 5 epochs, a mixture per class, learning-rate
+  anneal),
 - ``loss="gce"``,
 - ``loss="ce"``.
 
@@ -23,8 +25,8 @@ the table of the docs (``docs/dividemix_table.rst``) from that file.
 Usage (the two data sets in two processes, then the table)::
 
     export OMP_NUM_THREADS=1
-    python benchmarks/bench_dividemix.py --seeds 2 --epochs 30 --datasets digits
-    python benchmarks/bench_dividemix.py --seeds 2 --epochs 30 --datasets mnist1d \\
+    python benchmarks/bench_dividemix.py --seeds 3 --epochs 30 --datasets digits
+    python benchmarks/bench_dividemix.py --seeds 3 --epochs 30 --datasets mnist1d \\
         --n-train 2000
     python benchmarks/bench_dividemix.py --table
 """

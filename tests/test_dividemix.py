@@ -127,7 +127,8 @@ def test_fit_sets_the_division_and_the_label_attributes(fitted, digits):
     assert clf.noise_rate_ == pytest.approx(clf.label_issues_.mean())
     # 40% flips: the division finds more wrong labels among the flipped ones
     assert clf.label_issues_[flip].mean() > clf.label_issues_[~flip].mean()
-    assert clf.label_state_.clean.shape == (2, n)
+    # two rows of clean probabilities, then the kept losses (window 5: 4 x 2)
+    assert clf.label_state_.clean.shape == (2 + 2 * 4, n)
     lam = clf.history[:, "dividemix_lambda_u"]
     assert lam[0] == 0.0 and 0 < lam[1] < lam[2] < lam[3]
     assert clf.dividemix_lambda_u_ == pytest.approx(
@@ -193,6 +194,37 @@ def test_signals_with_cnn1d_and_a_given_lambda_u():
     assert clf.history[-1, "dividemix_lambda_u"] == pytest.approx(5.0 * 1.5 / 16)
 
 
+def test_paper_settings_and_the_asymmetric_noise_features(digits):
+    """Window 1, no penalty, one global mixture: the paper's symmetric path."""
+    X, y, flip = digits
+    paper = NoisyLabelClassifier(
+        **_params(
+            dividemix_window=1, dividemix_penalty=0.0, dividemix_division="global"
+        )
+    ).fit(X, y)
+    assert paper.label_state_.clean.shape == (2, len(y))
+    assert paper.label_issues_[flip].mean() > paper.label_issues_[~flip].mean()
+    # the window keeps the last 2 divisions' scaled losses, oldest first
+    kept = NoisyLabelClassifier(**_params(dividemix_window=3)).fit(X, y)
+    history = kept.label_state_.clean[2:].view(2, 2, len(y))
+    assert torch.all((history >= 0) & (history <= 1))
+    # the penalty changes the warm-up
+    assert not np.allclose(
+        NoisyLabelClassifier(**_params(max_epochs=1)).fit(X, y).predict_proba(X),
+        NoisyLabelClassifier(**_params(max_epochs=1, dividemix_penalty=0.0))
+        .fit(X, y)
+        .predict_proba(X),
+    )
+
+
+def test_per_class_division_fits_a_mixture_per_given_class(digits):
+    X, y, _ = digits
+    clf = NoisyLabelClassifier(**_params(dividemix_window=1)).fit(X, y)
+    # each class holds clean samples: no class is marked noisy as a whole
+    for c in np.unique(y):
+        assert np.any(~clf.label_issues_[y == c])
+
+
 def test_dataset_input_and_sample_weight(digits):
     X, y, _ = digits
 
@@ -246,6 +278,13 @@ def test_unsuitable_inputs_and_parameters_are_refused(digits):
         NoisyLabelClassifier(sample_selection="dividemix", label_correction="soft").fit(
             X, y
         )
+    for bad in (
+        {"dividemix_window": 0},
+        {"dividemix_division": "per_sample"},
+        {"dividemix_penalty": -1.0},
+    ):
+        with pytest.raises(InvalidParameterError, match=next(iter(bad))):
+            NoisyLabelClassifier(sample_selection="dividemix", **bad).fit(X, y)
     with pytest.raises(InvalidParameterError, match="dividemix_threshold"):
         NoisyLabelClassifier(sample_selection="dividemix", dividemix_threshold=1.0).fit(
             X, y

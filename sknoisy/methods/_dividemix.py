@@ -183,20 +183,22 @@ def lambda_u_for(noise_rate):
 def warmup_epochs(warmup, n_epochs):
     """Epochs of cross-entropy warm-up in a run of ``n_epochs`` epochs.
 
-    ``"auto"``: ``min(10, ceil(n_epochs / 5))``, the paper's 10 epochs
-    (CIFAR-10) for a long run, a fifth of a short one (co-teaching's ramp);
-    an integer is used as given (at most ``n_epochs``).
+    ``"auto"``: ``min(10, ceil(n_epochs / 3))``, the paper's 10 epochs
+    (CIFAR-10) for a run of 30 epochs or more, a third of a shorter one (a
+    fifth, 6 of 30 epochs, was too short on MNIST-1D with pair noise: the
+    networks had not learnt the clean patterns yet, and the division then
+    failed); an integer is used as given (at most ``n_epochs``).
 
     Examples
     --------
     >>> from sknoisy.methods._dividemix import warmup_epochs
     >>> warmup_epochs("auto", 300), warmup_epochs("auto", 60), warmup_epochs(3, 60)
     (10, 10, 3)
-    >>> warmup_epochs("auto", 40), warmup_epochs("auto", 4)
-    (8, 1)
+    >>> warmup_epochs("auto", 30), warmup_epochs("auto", 20), warmup_epochs("auto", 4)
+    (10, 7, 2)
     """
     if isinstance(warmup, str):  # "auto"
-        return max(1, min(10, math.ceil(n_epochs / 5)))
+        return max(1, min(10, math.ceil(n_epochs / 3)))
     return min(int(warmup), n_epochs)
 
 
@@ -288,13 +290,19 @@ class DivideMix(TrainingMethod):
 
     1. **Warm-up** (``dividemix_warmup`` epochs): both networks train with
        the estimator's ``loss`` (cross entropy by default) on one augmented
-       view of each batch.
+       view of each batch, plus ``dividemix_penalty`` times the mean negative
+       entropy of the outputs (the official code's confidence penalty for
+       asymmetric noise).
     2. **Division**, at the start of every later epoch (and after the last):
        each network's cross entropy on every training sample (evaluation
-       mode, no gradient) is scaled to [0, 1] and a two-component Gaussian
-       mixture is fitted to it (:func:`clean_probability`); ``w`` is the
+       mode, no gradient) is scaled to [0, 1], averaged with the scaled
+       losses of the ``dividemix_window - 1`` previous divisions (the
+       official code's asymmetric-noise setting), and a two-component
+       Gaussian mixture is fitted to it (:func:`clean_probability`), per
+       given class under ``dividemix_division="per_class"``; ``w`` is the
        posterior of the low-loss component. Stored in the label state
-       (``label_state_.clean``, one row per network), so checkpoints carry it.
+       (``label_state_.clean``: one row per network, then the kept losses),
+       so checkpoints carry it.
     3. **MixMatch** per training batch. Network ``k`` uses the *other*
        network's ``w``: samples with ``w > dividemix_threshold`` are
        labelled, the others unlabelled. Two augmented views of the batch
@@ -318,8 +326,9 @@ class DivideMix(TrainingMethod):
     batches (each batch holds labelled and unlabelled samples in the
     proportions of the division) instead of separate labelled and unlabelled
     loaders; both networks use the same two views of a batch; the ramp of
-    ``lambda_u`` moves per epoch, not per batch; the warm-up's confidence
-    penalty of the official code for asymmetric noise is not applied; Adam
+    ``lambda_u`` moves per epoch, not per batch; the confidence penalty and
+    the loss averaging (official code: asymmetric noise only) are on by
+    default; the mixture is fitted per class by default; Adam
     (sknoisy's default) instead of SGD. :meth:`predict_proba` returns the
     mean of both networks' probabilities.
 
@@ -351,6 +360,7 @@ class DivideMix(TrainingMethod):
         self.threshold = float(net.dividemix_threshold)
         self.temperature = float(net.dividemix_temperature)
         self.alpha = float(net.dividemix_alpha)
+        self.penalty = float(getattr(net, "dividemix_penalty", 0.0))
         self.prior = net.prior
         self.augment_param = net.dividemix_augment
         self._augment = (
@@ -427,9 +437,14 @@ class DivideMix(TrainingMethod):
         x, nets = y_pred
         lambda_u = getattr(state, "dm_lambda_u", None)
         if lambda_u is None:  # warm-up: the estimator's loss on one view each
-            return criterion(nets.first(self._view(x)), target, weight=weight) + (
-                criterion(nets.second(self._view(x)), target, weight=weight)
-            )
+            loss = 0.0
+            for net in nets_of(nets):
+                logits = net(self._view(x))
+                loss = loss + criterion(logits, target, weight=weight)
+                if self.penalty > 0:  # confidence penalty: negative entropy
+                    log_p = torch.log_softmax(logits.float(), -1)
+                    loss = loss + self.penalty * (log_p.exp() * log_p).sum(1).mean()
+            return loss
         n_classes = state.dm_prior.shape[0]
         given = (
             target
@@ -486,7 +501,7 @@ class DivideMix(TrainingMethod):
     def fitted_attributes(self, state, y_enc, decode, history):
         if state.clean.numel() == 0:
             return {}
-        clean = state.clean.mean(0).cpu().numpy().astype(np.float64)
+        clean = state.clean[:2].mean(0).cpu().numpy().astype(np.float64)
         issues = clean < self.threshold
         y_enc = np.asarray(y_enc)
         predicted = state.predicted.cpu().numpy()
@@ -551,11 +566,11 @@ class DivideMixSchedule(Callback):
             state.dm_lambda_u = None
             net.history.record("dividemix_lambda_u", 0.0)
             return
-        self._divide(net, dataset_train)
+        self._divide(net, dataset_train, keep=True)
         if isinstance(net.dividemix_lambda_u, str):  # "auto"
             if state.noise.numel() == 0:
                 rate = float(
-                    (state.clean.mean(0) < float(net.dividemix_threshold))
+                    (state.clean[:2].mean(0) < float(net.dividemix_threshold))
                     .float()
                     .mean()
                 )
@@ -570,7 +585,7 @@ class DivideMixSchedule(Callback):
         net.history.record("dividemix_lambda_u", state.dm_lambda_u)
         net.history.record(
             "dividemix_labelled",
-            float((state.clean > net.dividemix_threshold).float().mean()),
+            float((state.clean[:2] > net.dividemix_threshold).float().mean()),
         )
 
     def on_train_end(self, net, **kwargs):
@@ -580,8 +595,16 @@ class DivideMixSchedule(Callback):
             self._divide(net, self._dataset, predict=True)
         self._dataset = None
 
-    def _divide(self, net, dataset, predict=False):
-        """Both networks' clean probabilities on ``dataset``, into the state."""
+    def _divide(self, net, dataset, predict=False, keep=False):
+        """Both networks' clean probabilities on ``dataset``, into the state.
+
+        The losses, scaled to [0, 1] per network, are averaged with those of
+        the last ``dividemix_window - 1`` kept divisions (rows 2 and on of
+        ``state.clean``: ``window - 1`` blocks of two rows, oldest first, NaN
+        where not yet filled); ``keep`` appends this division's losses (the
+        epochs' divisions, not the one after the last epoch, so an
+        interrupted and resumed run keeps the same history).
+        """
         state = net.label_state_
         device = state.y.device
         losses = torch.zeros(2, len(state.y), device=device)
@@ -601,8 +624,26 @@ class DivideMixSchedule(Callback):
                     state.predicted[index] = mean.argmax(1).to(device)
                 seen[index] = True
         rows = torch.nonzero(seen)[:, 0]
-        for k in range(2):
-            w = clean_probability(losses[k, rows].cpu().numpy())
-            state.clean[k, rows] = torch.as_tensor(
-                w, dtype=torch.float32, device=device
+        lo = losses[:, rows].min(1, keepdim=True).values
+        hi = losses[:, rows].max(1, keepdim=True).values
+        losses = (losses - lo) / (hi - lo).clamp_min(1e-12)
+        n, past = len(state.y), max(0, int(getattr(net, "dividemix_window", 1)) - 1)
+        if state.clean.shape != (2 + 2 * past, n):  # new run or new window
+            old = state.clean[:2] if len(state.clean) >= 2 else torch.ones(2, n)
+            state.clean = torch.cat(
+                [old.to(device), torch.full((2 * past, n), math.nan, device=device)]
             )
+        history = torch.cat([state.clean[2:].view(past, 2, n), losses[None]])
+        averaged = history.nanmean(0)
+        if keep and past:
+            state.clean[2:] = history[1:].reshape(2 * past, n)
+        groups = [rows]
+        if getattr(net, "dividemix_division", "global") == "per_class":
+            labels = state.y[rows]
+            groups = [rows[labels == c] for c in torch.unique(labels)]
+        for k in range(2):
+            for group in groups:
+                w = clean_probability(averaged[k, group].cpu().numpy())
+                state.clean[k, group] = torch.as_tensor(
+                    w, dtype=torch.float32, device=device
+                )
