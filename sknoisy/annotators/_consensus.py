@@ -135,7 +135,9 @@ class VoteConsensus:
         self.codes = np.asarray(codes)
         self.n_classes = int(n_classes)
         self.weight = _usable_weights(sample_weight, len(self.codes))
-        self.first = dawid_skene(self.codes, self.n_classes, sample_weight=self.weight)
+        self.first = dawid_skene(
+            self.codes, self.n_classes, sample_weight=self.weight, shrinkage="auto"
+        )
         self.soft = self.first.posterior.astype(np.float32)
         self.labels = self.first.posterior.argmax(axis=1).astype(np.int64)
         self.confusion, self.prior = self.first.confusion, self.first.prior
