@@ -12,7 +12,7 @@ __all__ = ["DawidSkeneResult", "dawid_skene", "vote_tensor"]
 
 #: pseudo-votes per class in each confusion row toward the one-coin model
 #: under ``shrinkage="auto"``
-AUTO_SHRINKAGE = 4.0
+AUTO_SHRINKAGE = 2.0
 
 
 class DawidSkeneResult(NamedTuple):
@@ -156,7 +156,7 @@ def dawid_skene(
         (empirical-Bayes style). With few votes per annotator a full
         confusion is poorly identified and plain EM can drift below the
         majority vote; the one-coin prior keeps it near a model that needs
-        one number per annotator. ``"auto"`` is ``4 * n_classes``, what
+        one number per annotator. ``"auto"`` is ``2 * n_classes``, what
         ``NoisyLabelClassifier(annotators=True)`` uses; ``0`` is plain
         Dawid–Skene.
     max_iter : int, default=100
