@@ -12,7 +12,7 @@ __all__ = ["DawidSkeneResult", "dawid_skene", "vote_tensor"]
 
 #: pseudo-votes per class in each confusion row toward the one-coin model
 #: under ``shrinkage="auto"``
-AUTO_SHRINKAGE = 2.0
+AUTO_SHRINKAGE = 4.0
 
 
 class DawidSkeneResult(NamedTuple):
@@ -67,16 +67,19 @@ def one_coin(counts):
 
     ``counts`` has shape (n_annotators, n_classes, n_classes); the result has
     the same shape: the annotator's overall accuracy (Laplace-smoothed) on
-    the diagonal, the rest of each row spread evenly over the other classes.
+    the diagonal, and the rest of each row spread over the other classes as
+    the whole panel's errors on that class are (pooled over annotators,
+    Laplace-smoothed): evenly for symmetric noise, toward the usual mix-ups
+    for pair noise.
     """
     n_classes = counts.shape[1]
+    diagonal = np.arange(n_classes)
     total = counts.sum(axis=(1, 2))
     accuracy = (np.einsum("kjj->k", counts) + 1.0) / (total + 2.0)
-    coin = np.repeat(
-        ((1.0 - accuracy) / max(n_classes - 1, 1))[:, None, None], n_classes, axis=1
-    )
-    coin = np.repeat(coin, n_classes, axis=2)
-    diagonal = np.arange(n_classes)
+    errors = counts.sum(axis=0) + 1.0
+    errors[diagonal, diagonal] = 0.0
+    errors /= errors.sum(axis=1, keepdims=True)
+    coin = (1.0 - accuracy)[:, None, None] * errors[None, :, :]
     coin[:, diagonal, diagonal] = accuracy[:, None]
     return coin
 
@@ -150,13 +153,13 @@ def dawid_skene(
     shrinkage : float or "auto", default=0.0
         Pseudo-votes per row of every confusion matrix that pull it toward
         the annotator's one-coin confusion (its overall accuracy on the
-        diagonal, the rest spread evenly): each row is
+        diagonal, the rest spread as the panel's pooled errors): each row is
         ``(counts + shrinkage * one_coin) / (row count + shrinkage)``, so the
         pull falls as the annotator's votes on that class grow
         (empirical-Bayes style). With few votes per annotator a full
         confusion is poorly identified and plain EM can drift below the
         majority vote; the one-coin prior keeps it near a model that needs
-        one number per annotator. ``"auto"`` is ``2 * n_classes``, what
+        one number per annotator. ``"auto"`` is ``4 * n_classes``, what
         ``NoisyLabelClassifier(annotators=True)`` uses; ``0`` is plain
         Dawid–Skene.
     max_iter : int, default=100
