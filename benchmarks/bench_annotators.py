@@ -44,6 +44,13 @@ Usage::
         --out benchmarks/results/annotators_unseen.json \
         --rst docs/annotators_unseen_table.rst
 
+    # unseen after the one-coin shrinkage and hedged targets (iris):
+    OMP_NUM_THREADS=1 python benchmarks/bench_annotators.py \
+        --datasets iris-std --seeds 11 12 \
+        --panels pair two_spammers random_answerer \
+        --out benchmarks/results/annotators_iris.json \
+        --rst docs/annotators_iris_table.rst
+
 After a change that only touches ``annotators=True`` with correction,
 ``--update sknoisy`` re-runs just that method on the cells of ``--out`` (the
 same data, panels and seeds; the other methods' rows are kept) and rewrites
