@@ -415,8 +415,12 @@ def test_one_coin_shrinkage_mends_dawid_skene_on_scarce_votes():
     # annotators=True's first round is the shrunk one
     from sknoisy.annotators._consensus import VoteConsensus
 
-    first = VoteConsensus(codes, 3).first
-    np.testing.assert_allclose(first.posterior, shrunk.posterior)
+    consensus = VoteConsensus(codes, 3)
+    np.testing.assert_allclose(consensus.first.posterior, shrunk.posterior)
+    # its training targets hedge the posterior with the vote proportions
+    hedged = 0.5 * shrunk.posterior + 0.5 * majority_vote(codes, 3)
+    np.testing.assert_allclose(consensus.soft, hedged, atol=1e-6)
+    np.testing.assert_array_equal(consensus.labels, shrunk.posterior.argmax(1))
     with pytest.raises(ValueError, match="shrinkage"):
         dawid_skene(codes, 3, shrinkage="one_coin")
 
