@@ -50,6 +50,8 @@ Usage::
         --panels pair two_spammers random_answerer \
         --out benchmarks/results/annotators_iris.json \
         --rst docs/annotators_iris_table.rst
+    # (and --datasets classif6-std ... --out .../annotators_classif6.json
+    #  --rst docs/annotators_classif6_table.rst)
 
 After a change that only touches ``annotators=True`` with correction,
 ``--update sknoisy`` re-runs just that method on the cells of ``--out`` (the
