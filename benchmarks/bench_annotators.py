@@ -44,6 +44,15 @@ Usage::
         --out benchmarks/results/annotators_unseen.json \
         --rst docs/annotators_unseen_table.rst
 
+    # unseen after the one-coin shrinkage and hedged targets (iris):
+    OMP_NUM_THREADS=1 python benchmarks/bench_annotators.py \
+        --datasets iris-std --seeds 11 12 \
+        --panels pair two_spammers random_answerer \
+        --out benchmarks/results/annotators_iris.json \
+        --rst docs/annotators_iris_table.rst
+    # (and --datasets classif6-std ... --out .../annotators_classif6.json
+    #  --rst docs/annotators_classif6_table.rst)
+
 After a change that only touches ``annotators=True`` with correction,
 ``--update sknoisy`` re-runs just that method on the cells of ``--out`` (the
 same data, panels and seeds; the other methods' rows are kept) and rewrites
@@ -122,6 +131,44 @@ DEFAULT_PANELS = ["all_label", "partial", "random_answerer"]
 METHODS = ["majority", "dawid_skene", "crowdlab", "soft_mv", "sknoisy", "sknoisy_plain"]
 
 
+def _load(split, seed):
+    """``load_split``, plus two sets only the final unseen check uses.
+
+    ``iris-std``: scikit-learn's iris; ``classif6-std``: ``make_classification``
+    with 1500 samples, 20 features, 8 informative, 6 classes (generated with
+    ``random_state=seed``). Split 70/30 stratified, standardised on the
+    training part.
+    """
+    if split not in ("iris-std", "classif6-std"):
+        return load_split(split, seed)
+    from sklearn.datasets import load_iris, make_classification
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    if split == "iris-std":
+        X, y = load_iris(return_X_y=True)
+    else:
+        X, y = make_classification(
+            n_samples=1500,
+            n_features=20,
+            n_informative=8,
+            n_classes=6,
+            n_clusters_per_class=1,
+            class_sep=1.5,
+            random_state=seed,
+        )
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=seed
+    )
+    scaler = StandardScaler().fit(X_tr)
+    return (
+        scaler.transform(X_tr).astype("float32"),
+        scaler.transform(X_te).astype("float32"),
+        y_tr,
+        y_te,
+    )
+
+
 def _net(seed, **params):
     return NoisyLabelClassifier(random_state=seed, **params)
 
@@ -161,7 +208,7 @@ OURS = {"sknoisy": {"label_correction": "soft"}, "sknoisy_plain": {}}
 def rerun_ours(cell, methods):
     """Re-run ``methods`` (of ``OURS``) on an earlier run's cell, in place."""
     split, seed = cell["split"], cell["seed"]
-    X_tr, X_te, y_tr, y_te = load_split(split, seed)
+    X_tr, X_te, y_tr, y_te = _load(split, seed)
     panel = AnnotatorPanel(**PANELS[cell["panel"]], random_state=seed)
     _, A = panel.fit_resample(X_tr, y_tr)
     _, classes = encode_votes(A)
@@ -179,7 +226,7 @@ def rerun_ours(cell, methods):
 
 
 def run_cell(split, panel_name, seed):
-    X_tr, X_te, y_tr, y_te = load_split(split, seed)
+    X_tr, X_te, y_tr, y_te = _load(split, seed)
     panel = AnnotatorPanel(**PANELS[panel_name], random_state=seed)
     _, A = panel.fit_resample(X_tr, y_tr)
     codes, classes = encode_votes(A)

@@ -380,3 +380,61 @@ def test_label_state_saved_without_soft_labels_still_loads():
     assert again.targets(torch.tensor([2]), torch.tensor([1])).tolist() == [
         pytest.approx([0.4, 0.6])
     ]
+
+
+def _scarce_panel(seed, n=90, n_classes=3):
+    # 90 samples, 4 annotators of accuracy 0.8 to 0.5 and a random answerer,
+    # each labelling half: some 15 votes per row of each 3x3 confusion
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, n_classes, n)
+    cols = []
+    for acc in [0.8, 0.7, 0.6, 0.5]:
+        keep = rng.random(n) < acc
+        vote = np.where(
+            keep, truth, (truth + rng.integers(1, n_classes, n)) % n_classes
+        )
+        cols.append(np.where(rng.random(n) < 0.5, vote, -1))
+    cols.append(np.where(rng.random(n) < 0.5, rng.integers(0, n_classes, n), -1))
+    codes = np.stack(cols, axis=1)
+    empty = (codes < 0).all(axis=1)
+    codes[empty, 0] = truth[empty]
+    return codes, truth
+
+
+def test_one_coin_shrinkage_mends_dawid_skene_on_scarce_votes():
+    # with few votes per annotator, plain Dawid-Skene drifts below the majority
+    # vote; shrinking each confusion toward its one-coin model does not
+    codes, truth = _scarce_panel(35)
+    mv = np.mean(majority_vote(codes, 3).argmax(1) == truth)
+    plain = np.mean(dawid_skene(codes, 3).posterior.argmax(1) == truth)
+    shrunk = dawid_skene(codes, 3, shrinkage="auto")
+    acc = np.mean(shrunk.posterior.argmax(1) == truth)
+    assert plain < mv - 0.1  # 0.567 against 0.678
+    assert acc > mv + 0.05  # 0.756
+    np.testing.assert_allclose(shrunk.confusion.sum(axis=2), 1.0)
+    # annotators=True's first round is the shrunk one
+    from sknoisy.annotators._consensus import VoteConsensus
+
+    consensus = VoteConsensus(codes, 3)
+    np.testing.assert_allclose(consensus.first.posterior, shrunk.posterior)
+    # its training targets hedge the posterior with the vote proportions
+    hedged = 0.5 * shrunk.posterior + 0.5 * majority_vote(codes, 3)
+    np.testing.assert_allclose(consensus.soft, hedged, atol=1e-6)
+    np.testing.assert_array_equal(consensus.labels, shrunk.posterior.argmax(1))
+    with pytest.raises(ValueError, match="shrinkage"):
+        dawid_skene(codes, 3, shrinkage="one_coin")
+
+
+def test_one_coin_shrinkage_fades_with_many_votes():
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 3, 5000)
+    codes = np.stack(
+        [
+            np.where(rng.random(5000) < a, truth, rng.integers(0, 3, 5000))
+            for a in [0.9, 0.7, 0.5]
+        ],
+        axis=1,
+    )
+    plain = dawid_skene(codes, 3)
+    shrunk = dawid_skene(codes, 3, shrinkage="auto")
+    assert np.abs(plain.confusion - shrunk.confusion).max() < 0.01

@@ -12,11 +12,15 @@ from ._dawid_skene import (
     vote_accuracy,
     vote_tensor,
 )
+from ._votes import majority_vote
 
 __all__ = ["VoteConsensus", "combine_with_network"]
 
 #: exponent of the network's own per-sample probabilities in the combination
 NETWORK_SAMPLE_WEIGHT = 0.25
+#: weight of the vote proportions in the training targets (the rest is the
+#: first Dawid-Skene round's posterior)
+VOTE_TARGET_WEIGHT = 0.5
 
 
 def combine_with_network(
@@ -104,10 +108,13 @@ class VoteConsensus:
 
     One per fit of :class:`~sknoisy.NoisyLabelClassifier` with
     ``annotators=True``. At the start, Dawid–Skene (:func:`dawid_skene`,
-    started from the majority vote, samples weighted by ``sample_weight``)
-    turns the votes into a soft label per sample, weighted by each
-    annotator's estimated confusion: the training targets (the label state's
-    soft given labels) and, through their argmax, the given labels. After
+    started from the majority vote, samples weighted by ``sample_weight``,
+    each confusion shrunk toward its one-coin model with
+    ``shrinkage="auto"``) turns the votes into a posterior per sample,
+    weighted by each annotator's estimated confusion; its argmax is the
+    given label, and its average with the vote proportions (weight
+    ``VOTE_TARGET_WEIGHT``) the training targets (the label state's soft
+    given labels). After
     training, when the fit kept a running average of the network's outputs
     (``label_correction``), a second Dawid–Skene round counts that average
     as one more annotator with a confusion of its own, started from the
@@ -135,8 +142,18 @@ class VoteConsensus:
         self.codes = np.asarray(codes)
         self.n_classes = int(n_classes)
         self.weight = _usable_weights(sample_weight, len(self.codes))
-        self.first = dawid_skene(self.codes, self.n_classes, sample_weight=self.weight)
-        self.soft = self.first.posterior.astype(np.float32)
+        self.first = dawid_skene(
+            self.codes, self.n_classes, sample_weight=self.weight, shrinkage="auto"
+        )
+        # the targets hedge the first round with the plain vote proportions:
+        # where few votes per annotator leave Dawid-Skene's confusions poorly
+        # identified, a network trained on its posterior alone follows its
+        # errors; the argmax (the given labels) stays the first round's
+        votes = majority_vote(self.codes, self.n_classes)
+        self.soft = (
+            (1.0 - VOTE_TARGET_WEIGHT) * self.first.posterior
+            + VOTE_TARGET_WEIGHT * votes
+        ).astype(np.float32)
         self.labels = self.first.posterior.argmax(axis=1).astype(np.int64)
         self.confusion, self.prior = self.first.confusion, self.first.prior
 

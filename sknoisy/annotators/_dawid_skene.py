@@ -10,6 +10,10 @@ from ._votes import majority_vote
 
 __all__ = ["DawidSkeneResult", "dawid_skene", "vote_tensor"]
 
+#: pseudo-votes per class in each confusion row toward the one-coin model
+#: under ``shrinkage="auto"``
+AUTO_SHRINKAGE = 4.0
+
 
 class DawidSkeneResult(NamedTuple):
     """What :func:`dawid_skene` estimates.
@@ -58,11 +62,36 @@ def vote_tensor(codes, n_classes, soft_votes=None):
     return votes
 
 
-def _m_step(votes, posterior, weight, smoothing):
+def one_coin(counts):
+    """Each annotator's one-coin confusion from its (soft) vote counts.
+
+    ``counts`` has shape (n_annotators, n_classes, n_classes); the result has
+    the same shape: the annotator's overall accuracy (Laplace-smoothed) on
+    the diagonal, and the rest of each row spread over the other classes as
+    the whole panel's errors on that class are (pooled over annotators,
+    Laplace-smoothed): evenly for symmetric noise, toward the usual mix-ups
+    for pair noise.
+    """
+    n_classes = counts.shape[1]
+    diagonal = np.arange(n_classes)
+    total = counts.sum(axis=(1, 2))
+    accuracy = (np.einsum("kjj->k", counts) + 1.0) / (total + 2.0)
+    errors = counts.sum(axis=0) + 1.0
+    errors[diagonal, diagonal] = 0.0
+    errors /= errors.sum(axis=1, keepdims=True)
+    coin = (1.0 - accuracy)[:, None, None] * errors[None, :, :]
+    coin[:, diagonal, diagonal] = accuracy[:, None]
+    return coin
+
+
+def _m_step(votes, posterior, weight, smoothing, shrinkage=0.0):
     weighted = posterior if weight is None else posterior * weight[:, None]
     prior = weighted.sum(axis=0) + smoothing
     prior /= prior.sum()
-    counts = np.einsum("nj,nkl->kjl", weighted, votes) + smoothing
+    counts = np.einsum("nj,nkl->kjl", weighted, votes)
+    if shrinkage > 0:
+        counts = counts + shrinkage * one_coin(counts)
+    counts = counts + smoothing
     confusion = counts / counts.sum(axis=2, keepdims=True)
     return prior, confusion
 
@@ -84,6 +113,7 @@ def dawid_skene(
     sample_weight=None,
     init=None,
     smoothing=0.1,
+    shrinkage=0.0,
     max_iter=100,
     tol=1e-5,
 ):
@@ -120,6 +150,18 @@ def dawid_skene(
         the class counts of the prior): Laplace smoothing, which keeps the
         logarithms finite and pulls the confusion of an annotator with few
         votes toward uniform.
+    shrinkage : float or "auto", default=0.0
+        Pseudo-votes per row of every confusion matrix that pull it toward
+        the annotator's one-coin confusion (its overall accuracy on the
+        diagonal, the rest spread as the panel's pooled errors): each row is
+        ``(counts + shrinkage * one_coin) / (row count + shrinkage)``, so the
+        pull falls as the annotator's votes on that class grow
+        (empirical-Bayes style). With few votes per annotator a full
+        confusion is poorly identified and plain EM can drift below the
+        majority vote; the one-coin prior keeps it near a model that needs
+        one number per annotator. ``"auto"`` is ``4 * n_classes``, what
+        ``NoisyLabelClassifier(annotators=True)`` uses; ``0`` is plain
+        Dawid–Skene.
     max_iter : int, default=100
         Most EM iterations.
     tol : float, default=1e-5
@@ -154,6 +196,10 @@ def dawid_skene(
     array([0.9, 0.9, 0.9, 0.3])
     """
     codes = np.asarray(codes)
+    if isinstance(shrinkage, str):
+        if shrinkage != "auto":
+            raise ValueError(f'shrinkage must be a float or "auto", got {shrinkage!r}')
+        shrinkage = AUTO_SHRINKAGE * n_classes
     votes = vote_tensor(codes, n_classes, soft_votes)
     weight = None
     if sample_weight is not None:
@@ -164,13 +210,13 @@ def dawid_skene(
         posterior = np.asarray(init, dtype=np.float64)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        prior, confusion = _m_step(votes, posterior, weight, smoothing)
+        prior, confusion = _m_step(votes, posterior, weight, smoothing, shrinkage)
         new = _e_step(votes, prior, confusion)
         delta = np.abs(new - posterior).max()
         posterior = new
         if delta < tol:
             break
-    prior, confusion = _m_step(votes, posterior, weight, smoothing)
+    prior, confusion = _m_step(votes, posterior, weight, smoothing, shrinkage)
     return DawidSkeneResult(
         posterior, confusion, prior, vote_accuracy(votes, posterior), n_iter
     )
