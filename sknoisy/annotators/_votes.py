@@ -10,6 +10,27 @@ __all__ = ["encode_votes", "majority_vote", "MISSING"]
 MISSING = -1
 
 
+def label_kind(value):
+    """The kind of a label, to tell labels of mixed types apart in messages.
+
+    ``"str"``, ``"bool"``, ``"number"`` (Python and NumPy numbers) or the
+    type's name.
+
+    Examples
+    --------
+    >>> from sknoisy.annotators._votes import label_kind
+    >>> label_kind("cat"), label_kind(3), label_kind(True), label_kind(None)
+    ('str', 'number', 'bool', 'NoneType')
+    """
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, float, np.number)):
+        return "number"
+    return type(value).__name__
+
+
 def _missing_mask(values):
     """True where an entry of the object or float array ``values`` is missing."""
     if values.dtype.kind == "f":
@@ -57,15 +78,7 @@ def _observed_labels(values):
         return values
     kinds = {}
     for value in values:
-        if isinstance(value, str):
-            kind = "str"
-        elif isinstance(value, (bool, np.bool_)):
-            kind = "bool"
-        elif isinstance(value, (int, float, np.number)):
-            kind = "number"
-        else:
-            kind = type(value).__name__
-        kinds.setdefault(kind, value)
+        kinds.setdefault(label_kind(value), value)
     if len(kinds) > 1:
         examples = ", ".join(f"{kind} ({value!r})" for kind, value in kinds.items())
         raise ValueError(

@@ -501,6 +501,8 @@ def _one_label_type(y):
     """
     if y.dtype != object or not len(y):
         return y
+    from ..annotators._votes import label_kind
+
     kinds = {}
     for i, value in enumerate(y):
         if value is None or (isinstance(value, float) and value != value):
@@ -508,15 +510,7 @@ def _one_label_type(y):
                 f"y has a missing label ({value!r}) at position {i}: drop those "
                 "samples, or give them a label."
             )
-        if isinstance(value, str):
-            kind = "str"
-        elif isinstance(value, (bool, np.bool_)):
-            kind = "bool"
-        elif isinstance(value, (int, float, np.number)):
-            kind = "number"
-        else:
-            kind = type(value).__name__
-        kinds.setdefault(kind, value)
+        kinds.setdefault(label_kind(value), value)
     if len(kinds) > 1:
         examples = ", ".join(f"{kind} ({value!r})" for kind, value in kinds.items())
         raise ValueError(
