@@ -77,12 +77,11 @@ from pathlib import Path
 
 import numpy as np
 from scipy.stats import spearmanr
-from sklearn.metrics import balanced_accuracy_score, recall_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from sknoisy import NoisyLabelClassifier
 from sknoisy.annotators import dawid_skene, encode_votes, majority_vote
-from sknoisy.benchmark import load_split, text_table
+from sknoisy.benchmark import class_scores, load_split, text_table
 from sknoisy.noise import AnnotatorPanel
 
 #: The panels: AnnotatorPanel parameters. The first three are the issue's.
@@ -131,55 +130,13 @@ DEFAULT_PANELS = ["all_label", "partial", "random_answerer"]
 METHODS = ["majority", "dawid_skene", "crowdlab", "soft_mv", "sknoisy", "sknoisy_plain"]
 
 
-def _load(split, seed):
-    """``load_split``, plus two sets only the final unseen check uses.
-
-    ``iris-std``: scikit-learn's iris; ``classif6-std``: ``make_classification``
-    with 1500 samples, 20 features, 8 informative, 6 classes (generated with
-    ``random_state=seed``). Split 70/30 stratified, standardised on the
-    training part.
-    """
-    if split not in ("iris-std", "classif6-std"):
-        return load_split(split, seed)
-    from sklearn.datasets import load_iris, make_classification
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
-
-    if split == "iris-std":
-        X, y = load_iris(return_X_y=True)
-    else:
-        X, y = make_classification(
-            n_samples=1500,
-            n_features=20,
-            n_informative=8,
-            n_classes=6,
-            n_clusters_per_class=1,
-            class_sep=1.5,
-            random_state=seed,
-        )
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=seed
-    )
-    scaler = StandardScaler().fit(X_tr)
-    return (
-        scaler.transform(X_tr).astype("float32"),
-        scaler.transform(X_te).astype("float32"),
-        y_tr,
-        y_te,
-    )
-
-
 def _net(seed, **params):
     return NoisyLabelClassifier(random_state=seed, **params)
 
 
 def _test_scores(clf, X_test, y_test):
-    pred = clf.predict(X_test)
-    return {
-        "test_accuracy": float(np.mean(pred == y_test)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_test, pred)),
-        "worst_recall": float(np.min(recall_score(y_test, pred, average=None))),
-    }
+    scores = class_scores(y_test, clf.predict(X_test))
+    return {"test_accuracy": scores.pop("accuracy"), **scores}
 
 
 def _spearman(estimate, truth):
@@ -208,7 +165,7 @@ OURS = {"sknoisy": {"label_correction": "soft"}, "sknoisy_plain": {}}
 def rerun_ours(cell, methods):
     """Re-run ``methods`` (of ``OURS``) on an earlier run's cell, in place."""
     split, seed = cell["split"], cell["seed"]
-    X_tr, X_te, y_tr, y_te = _load(split, seed)
+    X_tr, X_te, y_tr, y_te = load_split(split, seed)
     panel = AnnotatorPanel(**PANELS[cell["panel"]], random_state=seed)
     _, A = panel.fit_resample(X_tr, y_tr)
     _, classes = encode_votes(A)
@@ -226,7 +183,7 @@ def rerun_ours(cell, methods):
 
 
 def run_cell(split, panel_name, seed):
-    X_tr, X_te, y_tr, y_te = _load(split, seed)
+    X_tr, X_te, y_tr, y_te = load_split(split, seed)
     panel = AnnotatorPanel(**PANELS[panel_name], random_state=seed)
     _, A = panel.fit_resample(X_tr, y_tr)
     codes, classes = encode_votes(A)

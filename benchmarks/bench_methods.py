@@ -89,18 +89,6 @@ PARAMS = {
 }
 
 
-def scores(y_true, y_pred):
-    """Accuracy, balanced accuracy and the worst class' recall."""
-    from sklearn.metrics import balanced_accuracy_score, recall_score
-
-    recalls = recall_score(y_true, y_pred, average=None, labels=np.unique(y_true))
-    return {
-        "accuracy": float(np.mean(y_pred == y_true)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
-        "worst_recall": float(recalls.min()),
-    }
-
-
 def _rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -154,7 +142,12 @@ def run_cell(dataset, imbalance, noise, rate, seed, methods, max_epochs):
     from sknoisy import NoisyLabelClassifier
 
     _warm_up(NoisyLabelClassifier)
-    from sknoisy.benchmark import inject_noise, load_split, make_imbalanced
+    from sknoisy.benchmark import (
+        class_scores,
+        inject_noise,
+        load_split,
+        make_imbalanced,
+    )
 
     X_tr, X_te, y_tr, y_te = load_split(dataset, seed)
     X_tr, y_tr = make_imbalanced(X_tr, y_tr, imbalance, seed)
@@ -206,7 +199,7 @@ def run_cell(dataset, imbalance, noise, rate, seed, methods, max_epochs):
                     clf = NoisyLabelClassifier(**kwargs, **params).fit(X_tr, y_noisy)
             row["seconds"] = time.perf_counter() - start
         row["peak_mib"] = memory.bytes / 2**20
-        row.update(scores(y_te, np.asarray(clf.predict(X_te))))
+        row.update(class_scores(y_te, clf.predict(X_te)))
         for name in ("noise_rate_", "forget_rate_"):
             if hasattr(clf, name):
                 row[name.rstrip("_")] = float(getattr(clf, name))

@@ -68,11 +68,12 @@ import warnings
 from collections import defaultdict
 
 import numpy as np
-from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
+from sklearn.metrics import f1_score
 
 from sknoisy.benchmark import (
     IMBALANCE_PROFILES,
     SPLITS,
+    class_scores,
     inject_noise,
     load_split,
     make_imbalanced,
@@ -111,16 +112,6 @@ PARAMS = {
     "elr": {"loss": "elr"},
     "correction": {"label_correction": "soft"},
 }
-
-
-def scores(y_true, y_pred):
-    """Accuracy, balanced accuracy and the worst class' recall."""
-    recalls = recall_score(y_true, y_pred, average=None, labels=np.unique(y_true))
-    return {
-        "accuracy": float(np.mean(y_pred == y_true)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
-        "worst_recall": float(recalls.min()),
-    }
 
 
 def run_cell(
@@ -200,7 +191,7 @@ def run_cell(
                     for w in caught
                     if issubclass(w.category, CorrectionWarning)
                 ]
-        row.update(scores(y_te, clf.predict(X_te)))
+        row.update(class_scores(y_te, clf.predict(X_te)))
         row["seconds"] = time.perf_counter() - start
         out[method] = row
     return out

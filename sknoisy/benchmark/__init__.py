@@ -30,6 +30,7 @@ from ._data import DATASETS, DEFAULT_REAL_NOISE, REAL_NOISE, load_benchmark_data
 from ._helpers import (
     IMBALANCE_PROFILES,
     SPLITS,
+    class_scores,
     load_split,
     make_imbalanced,
     mean_std,
@@ -79,6 +80,7 @@ __all__ = [
     "inject_noise",
     "make_benchmark_noise",
     "cleanlab_available",
+    "class_scores",
     "load_split",
     "make_imbalanced",
     "rst_table",

@@ -14,6 +14,7 @@ import numpy as np
 __all__ = [
     "IMBALANCE_PROFILES",
     "SPLITS",
+    "class_scores",
     "load_split",
     "make_imbalanced",
     "mean_std",
@@ -36,6 +37,8 @@ SPLITS = types.MappingProxyType(
         "digits-robust": ("digits", "robust"),
         "digits-quantile": ("digits", "quantile"),
         "synthetic-std": ("synthetic", "std"),
+        "iris-std": ("iris", "std"),
+        "classif6-std": ("classif6", "std"),
     }
 )
 
@@ -44,10 +47,21 @@ def _samples(source, seed):
     from sklearn.datasets import (
         load_breast_cancer,
         load_digits,
+        load_iris,
         load_wine,
         make_classification,
     )
 
+    if source == "classif6":
+        return make_classification(
+            n_samples=1500,
+            n_features=20,
+            n_informative=8,
+            n_classes=6,
+            n_clusters_per_class=1,
+            class_sep=1.5,
+            random_state=seed,
+        )
     if source == "synthetic":
         return make_classification(
             n_samples=3000,
@@ -62,6 +76,7 @@ def _samples(source, seed):
         "digits": load_digits,
         "breast_cancer": load_breast_cancer,
         "wine": load_wine,
+        "iris": load_iris,
     }[source]
     return loader(return_X_y=True)
 
@@ -90,7 +105,9 @@ def load_split(name, seed):
         A key of :data:`SPLITS`: ``"<data set>-<preprocessing>"``. Data sets:
         ``digits`` (scikit-learn's 8x8 digits), ``breast_cancer``, ``wine``,
         ``synthetic`` (``make_classification``: 3000 samples, 20 features,
-        10 informative, 5 classes, ``class_sep=1.5``) and ``mnist1d``
+        10 informative, 5 classes, ``class_sep=1.5``), ``iris``, ``classif6``
+        (``make_classification``: 1500 samples, 20 features, 8 informative, 6
+        classes, one cluster each, ``class_sep=1.5``) and ``mnist1d``
         (:func:`~sknoisy.datasets.load_mnist1d`, its own 4000/1000 split).
         Preprocessing: ``std`` (StandardScaler), ``minmax``, ``robust``,
         ``quantile`` (200 quantiles), fitted on the training part; ``x16``
@@ -133,6 +150,39 @@ def load_split(name, seed):
     elif prep == "x16":
         X_tr, X_te = X_tr / 16.0, X_te / 16.0
     return X_tr.astype(np.float32), X_te.astype(np.float32), y_tr, y_te
+
+
+def class_scores(y_true, y_pred):
+    """Accuracy, balanced accuracy and the worst class' recall of predictions.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        The clean labels.
+    y_pred : array-like of shape (n_samples,)
+        The predictions.
+
+    Returns
+    -------
+    scores : dict
+        ``accuracy``, ``balanced_accuracy`` and ``worst_recall`` (the lowest
+        recall over the classes of ``y_true``), as floats.
+
+    Examples
+    --------
+    >>> from sknoisy.benchmark import class_scores
+    >>> class_scores([0, 0, 0, 1], [0, 0, 0, 0])
+    {'accuracy': 0.75, 'balanced_accuracy': 0.5, 'worst_recall': 0.0}
+    """
+    from sklearn.metrics import balanced_accuracy_score, recall_score
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    recalls = recall_score(y_true, y_pred, average=None, labels=np.unique(y_true))
+    return {
+        "accuracy": float(np.mean(y_pred == y_true)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "worst_recall": float(recalls.min()),
+    }
 
 
 #: Class-size profiles of :func:`make_imbalanced`.
