@@ -248,24 +248,7 @@ class BaseNoise(BaseSampler):
         y_noisy : array-like of shape (n_samples,)
             Noisy labels, of the same kind as ``y``.
         """
-        y1d, restore = _check_targets(y)
-        if len(y1d) == 0:
-            raise ValueError("y is empty: fit_resample needs at least one sample")
-        Xv = self._check_X(X)
-        if num_samples(Xv) != len(y1d):
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples: {num_samples(Xv)} "
-                f"and {len(y1d)}"
-            )
-        classes = self.classes
-        if classes is None:
-            classes = self._default_classes(y1d)
-        self.classes_, codes = _encode(y1d, classes)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes to move labels "
-                f"between; got 1 class ({self.classes_[0]!r})"
-            )
+        Xv, codes, restore = self._validate_inputs(X, y, " to move labels between")
         noisy = self._fit_resample(Xv, codes, _check_generator(self.random_state))
         c = len(self.classes_)
         self.noise_mask_ = noisy != codes
@@ -284,6 +267,32 @@ class BaseNoise(BaseSampler):
             label: int(k) for label, k in zip(self.classes_.tolist(), flipped)
         }
         return X, restore(self.classes_[noisy])
+
+    def _validate_inputs(self, X, y, purpose=""):
+        """``(X, codes, restore)`` of ``fit_resample``'s inputs; sets ``classes_``.
+
+        Refuses an empty ``y``, sample counts that differ and a single class
+        (the message says what the classes are needed ``purpose``).
+        """
+        y1d, restore = _check_targets(y)
+        if len(y1d) == 0:
+            raise ValueError("y is empty: fit_resample needs at least one sample")
+        Xv = self._check_X(X)
+        if num_samples(Xv) != len(y1d):
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {num_samples(Xv)} "
+                f"and {len(y1d)}"
+            )
+        classes = self.classes
+        if classes is None:
+            classes = self._default_classes(y1d)
+        self.classes_, codes = _encode(y1d, classes)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes{purpose}; got 1 "
+                f"class ({self.classes_[0]!r})"
+            )
+        return Xv, codes, restore
 
     def _check_X(self, X):
         if self._uses_features:

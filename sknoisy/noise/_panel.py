@@ -4,8 +4,8 @@ import numbers
 
 import numpy as np
 
-from ..utils._compat import Interval, StrOptions, fit_context, num_samples
-from ._base import BaseNoise, _check_generator, _check_targets, _encode, _fill_doc
+from ..utils._compat import Interval, StrOptions, fit_context
+from ._base import BaseNoise, _check_generator, _fill_doc
 
 __all__ = ["AnnotatorPanel"]
 
@@ -163,21 +163,7 @@ class AnnotatorPanel(BaseNoise):
             DataFrame (index of ``y``, columns ``annotator_0``...) when ``y``
             is a pandas object.
         """
-        y1d, _ = _check_targets(y)
-        if len(y1d) == 0:
-            raise ValueError("y is empty: fit_resample needs at least one sample")
-        Xv = self._check_X(X)
-        if num_samples(Xv) != len(y1d):
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples: {num_samples(Xv)} "
-                f"and {len(y1d)}"
-            )
-        self.classes_, codes = _encode(y1d, self.classes)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes; got 1 class "
-                f"({self.classes_[0]!r})"
-            )
+        Xv, codes, _ = self._validate_inputs(X, y)
         codes = np.asarray(codes, dtype=np.int64)
         votes = self._fit_resample(Xv, codes, _check_generator(self.random_state))
         self._set_attributes(codes, votes)
