@@ -220,18 +220,26 @@ def _too_few(class_name):
         f"Class {class_name!r} has too few samples to flag any "
         "(min_examples_per_class): its labels are kept.",
         UserWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
+
+
+def _judged_classes(codes, n_classes, min_examples, classes):
+    """``(k, members)`` of every class with more than ``min_examples`` samples.
+
+    A class with samples but too few of them is warned about and skipped.
+    """
+    for k in range(n_classes):
+        members = np.flatnonzero(codes == k)
+        if len(members) > min_examples:
+            yield k, members
+        elif len(members):
+            _too_few(np.asarray(classes)[k].tolist())
 
 
 def _prune_by_class(codes, probs, prune, min_examples, classes):
     mask = np.zeros(len(codes), dtype=bool)
-    for k in range(probs.shape[1]):
-        members = np.flatnonzero(codes == k)
-        if len(members) <= min_examples:
-            if len(members):
-                _too_few(np.asarray(classes)[k].tolist())
-            continue
+    for k, members in _judged_classes(codes, probs.shape[1], min_examples, classes):
         n_issues = len(members) - prune[k, k]
         if n_issues >= 1:
             order = np.argsort(probs[members, k])
@@ -241,12 +249,7 @@ def _prune_by_class(codes, probs, prune, min_examples, classes):
 
 def _prune_by_noise_rate(codes, probs, prune, min_examples, classes):
     mask = np.zeros(len(codes), dtype=bool)
-    for k in range(probs.shape[1]):
-        members = np.flatnonzero(codes == k)
-        if len(members) <= min_examples:
-            if len(members):
-                _too_few(np.asarray(classes)[k].tolist())
-            continue
+    for k, members in _judged_classes(codes, probs.shape[1], min_examples, classes):
         class_mask = np.zeros(len(members), dtype=bool)
         rows = probs[members]
         for j in range(probs.shape[1]):
