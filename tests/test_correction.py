@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _callbacks import Interrupt
 from sklearn.datasets import make_blobs
-from skorch.callbacks import Callback
 
 from sknoisy import NoisyLabelClassifier
 from sknoisy.correction._objective import jo_regularizers
@@ -338,19 +338,10 @@ def test_correction_warning_names_the_parameter(flipped_blobs, params, message):
         assert "never started" in text
 
 
-class _StopAt(Callback):
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) >= self.epoch:
-            raise KeyboardInterrupt
-
-
 def test_correction_warning_when_training_stops_early(flipped_blobs):
     # Early stopping (or a Ctrl-C) before correction started.
     X, _, y_noisy, _ = flipped_blobs
-    clf = jo(correction_start="auto", max_epochs=40, callbacks=[_StopAt(2)])
+    clf = jo(correction_start="auto", max_epochs=40, callbacks=[Interrupt(2)])
     stopped = "never started: the run stopped at epoch 2 of the 40 planned"
     with pytest.warns(CorrectionWarning, match=stopped):
         clf.fit(X, y_noisy)

@@ -5,12 +5,12 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _callbacks import Interrupt
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import InvalidParameterError
-from skorch.callbacks import Callback
 
 from sknoisy import NoisyLabelClassifier
 from sknoisy.methods import DivideMix, method_name
@@ -145,15 +145,6 @@ def test_fit_is_deterministic_with_random_state(fitted, digits):
     again = NoisyLabelClassifier(**_params()).fit(X, y)
     np.testing.assert_array_equal(again.predict_proba(X), fitted.predict_proba(X))
     np.testing.assert_array_equal(again.clean_probability_, fitted.clean_probability_)
-
-
-class Interrupt(Callback):
-    def __init__(self, at):
-        self.at = at
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.at:
-            raise KeyboardInterrupt
 
 
 @pytest.mark.parametrize("at", [1, 3])

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _callbacks import Interrupt
 from sklearn.datasets import make_blobs
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, Checkpoint, EarlyStopping, LoadInitState
@@ -26,17 +27,6 @@ def noisy():
     y_noisy = y.copy()
     y_noisy[flip] = (y[flip] + rng.integers(1, 4, flip.sum())) % 4
     return X.astype(np.float32), y_noisy
-
-
-class Interrupt(Callback):
-    """Raise KeyboardInterrupt (which skorch catches) after epoch ``at``."""
-
-    def __init__(self, at):
-        self.at = at
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) == self.at:
-            raise KeyboardInterrupt
 
 
 def _params(**kwargs):
