@@ -361,14 +361,6 @@ To compare methods (robust losses, correction, cleanlab) on your data set, see
 sknoisy benchmark --help.
 """
 
-# The label-issue columns, after the row's keys (ID, line, row or path).
-ISSUE_COLUMNS = (
-    "is_label_issue",
-    "label_quality",
-    "given_label",
-    "predicted_label",
-    "corrected_label",
-)
 N_WORST = 10
 DEFAULT_IMAGE_SIZE = 32
 
@@ -604,7 +596,7 @@ def _issue_table(data, issues):
     taken = set(data.columns)
     columns = {_free_name(name, taken): values for name, values in data.keys}
     # an ImageFolder's table already holds its class names
-    for name in ISSUE_COLUMNS:
+    for name in issues.columns:  # get_label_issues' columns, in its order
         columns[_free_name(name, taken)] = issues[name].to_numpy()
     quality = issues["label_quality"].to_numpy()
     order = np.argsort(quality, kind="stable")

@@ -11,14 +11,6 @@ from ..noise._estimate import estimate_from_rows
 
 __all__ = ["check_issue_options", "issues_table", "label_attributes", "sample_index"]
 
-ISSUE_COLUMNS = (
-    "is_label_issue",
-    "label_quality",
-    "given_label",
-    "predicted_label",
-    "corrected_label",
-)
-
 
 def sample_index(X, y):
     """Where the issues table's rows come from: ``(index, names, source)``.
