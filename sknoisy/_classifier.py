@@ -205,10 +205,11 @@ class NoisyLabelClassifier(NeuralNetClassifier):
     forget_rate : float or "auto", default="auto"
         Co-teaching's forget rate ``tau`` in [0, 1): the share of each batch
         each network leaves out once the linear ramp of the first ``min(10,
-        ceil(max_epochs / 5))`` epochs ends. ``"auto"`` estimates the noise
-        rate from the two networks' outputs in the first half of the ramp
-        (fitted ``forget_rate_``, ``noise_rate_``). Ignored without
-        ``sample_selection``.
+        ceil(max_epochs / 5))`` epochs (``T_k``) ends. ``"auto"`` estimates
+        the noise rate from the two networks' outputs in the first ``ceil(2
+        T_k / 5)`` epochs, in which nothing is forgotten (fitted
+        ``forget_rate_``, ``noise_rate_``). Ignored without
+        ``sample_selection="coteaching"``.
     dividemix_warmup : int or "auto", default="auto"
         Epochs of plain training (``loss``) before DivideMix's first division.
         ``"auto"``: ``min(10, ceil(max_epochs / 3))`` (the paper's 10 of 300
