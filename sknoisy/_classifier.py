@@ -191,6 +191,18 @@ class NoisyLabelClassifier(NeuralNetClassifier):
         A matrix whose condition number exceeds 100 raises a
         :class:`~sknoisy.exceptions.NoiseMatrixWarning`; backward correction
         then mixes it with the identity. See :ref:`loss_correction`.
+    noise_matrix_inflation : float, default=1.25
+        With ``noise_matrix=None``: the factor the estimate's flips (its
+        off-diagonal entries) are multiplied by before the second stage
+        trains through it (:func:`~sknoisy.methods.inflate_noise_matrix`;
+        each column's diagonal stays 1.1 times its largest flip). The first
+        stage memorises part of the flipped labels, which its estimate then
+        counts as right: at 40% pair noise it finds about a third less noise
+        than there is (see :ref:`loss_correction`), and a network trained
+        through too little noise learns the flips it misses. 1 trains
+        through the estimate as it is (Patrini's two stages). The fitted
+        ``noise_matrix_`` is the estimate, ``training_noise_matrix_`` the
+        matrix trained through.
     sample_selection : {None, "coteaching", "dividemix"}, default=None
         ``"coteaching"``: train two copies of ``module`` (initialised
         independently), each on the samples of smallest loss under the
@@ -439,6 +451,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         estimate of :func:`~sknoisy.noise.estimate_noise_matrix` from the given
         labels and the running average of the outputs (``soft_labels_``),
         from this one fit. See :ref:`noise_matrix`.
+    training_noise_matrix_ : ndarray of shape (n_classes, n_classes)
+        With ``loss="forward"`` or ``"backward"`` and ``noise_matrix=None``:
+        the matrix the second stage trained through, in cleanlab's convention:
+        ``noise_matrix_`` with its flips scaled by ``noise_matrix_inflation``.
     noise_rate_ : float
         With ``label_correction``, loss correction, or co-teaching with
         ``forget_rate="auto"``: the estimated share of wrong given labels,
@@ -511,6 +527,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         "elr_lambda": [Interval(Real, 0, None, closed="left")],
         "elr_beta": [Interval(Real, 0, 1, closed="left")],
         "noise_matrix": [None, "array-like"],
+        "noise_matrix_inflation": [Interval(Real, 1, None, closed="left")],
         "sample_selection": [None, StrOptions({"coteaching", "dividemix"})],
         "forget_rate": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="left")],
         "dividemix_warmup": [
@@ -584,6 +601,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         elr_lambda=3.0,
         elr_beta=0.7,
         noise_matrix=None,
+        noise_matrix_inflation=1.25,
         sample_selection=None,
         forget_rate="auto",
         dividemix_warmup="auto",
@@ -959,7 +977,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             super().partial_fit(indexed, y_enc, **fit_params)
             refit_epochs = method.refit_epochs() if state is not None else None
             if refit_epochs is not None:
-                self._refit(state, indexed, y_enc, refit_epochs, **fit_params)
+                self._refit(method, state, indexed, y_enc, refit_epochs, **fit_params)
         finally:
             self._objective = None
         if state is not None:
@@ -1010,7 +1028,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
             self._consensus.prime(state)
         return state
 
-    def _refit(self, state, indexed, y_enc, epochs, **fit_params):
+    def _refit(self, method, state, indexed, y_enc, epochs, **fit_params):
         """A second stage: fresh module and optimizer on the frozen labels.
 
         The label state is frozen (its labels become fixed targets of a plain
@@ -1020,6 +1038,7 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         """
         state.set_phase(FROZEN)
         self._reset_for_refit()
+        method.start_refit(self.criterion_, state)
         self._start_call(epochs)
         super().partial_fit(indexed, y_enc, **{**fit_params, "epochs": epochs})
 

@@ -17,6 +17,7 @@ from sknoisy.losses import (
     check_noise_matrix,
     regularized_transition,
 )
+from sknoisy.methods import inflate_noise_matrix
 
 # cleanlab's convention: N[i, j] = P(given = i | true = j), columns sum to 1
 N = np.array([[0.7, 0.1, 0.0], [0.3, 0.8, 0.2], [0.0, 0.1, 0.8]])
@@ -175,11 +176,47 @@ def test_estimated_matrix_fit(blobs):
     # stage 1 (label correction) then stage 2 (the corrected loss)
     assert len(clf.history_) == 16
     assert clf.criterion_.has_matrix
-    np.testing.assert_allclose(clf.criterion_.noise_matrix, clf.noise_matrix_, 1e-5)
+    # stage 2 trains through the estimate with its flips scaled by 1.25
+    trained = inflate_noise_matrix(clf.noise_matrix_, 1.25)
+    np.testing.assert_allclose(clf.criterion_.noise_matrix, trained, 1e-5)
+    np.testing.assert_allclose(clf.training_noise_matrix_, trained, 1e-5)
     assert np.allclose(clf.noise_matrix_.sum(0), 1)
     assert clf.noise_rate_ > 0.1
     assert clf.corrected_labels_.shape == y.shape  # stage 1's attributes
     assert clf.get_label_issues().shape == (300, 5)
+
+
+def test_inflation_one_trains_through_the_estimate(blobs):
+    X, y = blobs
+    y_noisy = _pair_noise(y, 0.3, 1)
+    clf = NoisyLabelClassifier(
+        loss="forward",
+        noise_matrix_inflation=1.0,
+        max_epochs=4,
+        correction_start=2,
+        correction_window=2,
+        random_state=0,
+    ).fit(X, y_noisy)
+    np.testing.assert_allclose(clf.training_noise_matrix_, clf.noise_matrix_, 1e-5)
+    with pytest.raises(ValueError, match="noise_matrix_inflation"):
+        NoisyLabelClassifier(loss="forward", noise_matrix_inflation=0.5).fit(X, y)
+
+
+def test_inflate_noise_matrix_rule():
+    N = np.array([[0.7, 0.1, 0.3], [0.2, 0.9, 0.0], [0.1, 0.0, 0.7]])
+    out = inflate_noise_matrix(N, 1.25)
+    np.testing.assert_allclose(out.sum(0), 1)
+    off = ~np.eye(3, dtype=bool)
+    np.testing.assert_allclose(out[off], N[off] * 1.25)  # every column has room
+    np.testing.assert_allclose(inflate_noise_matrix(N, 1.0), N)
+    # a column near 50% flips keeps its diagonal 1.1 times its largest flip
+    two = inflate_noise_matrix(np.array([[0.6, 0.45], [0.4, 0.55]]), 1.25)
+    assert two[0, 1] == pytest.approx(1 / 2.1)
+    assert two[1, 0] == pytest.approx(1 / 2.1)
+    # an estimate already past the cap is left as it is, never made cleaner
+    bad = np.array([[0.4, 0.0], [0.6, 1.0]])
+    np.testing.assert_allclose(inflate_noise_matrix(bad, 1.25), bad)
+    assert np.linalg.cond(two) < 100
 
 
 def test_backward_fit_is_finite_and_deterministic(blobs):

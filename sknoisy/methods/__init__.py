@@ -10,7 +10,7 @@ batch, what follows the training epochs, the fitted attributes it sets).
 """
 
 from ._base import TrainingMethod
-from ._correction import LossCorrection
+from ._correction import LossCorrection, inflate_noise_matrix
 from ._coteaching import CoTeaching
 from ._dividemix import DivideMix
 from ._elr import EarlyLearningRegularization
@@ -26,6 +26,7 @@ __all__ = [
     "LossCorrection",
     "TrainingMethod",
     "get_method",
+    "inflate_noise_matrix",
     "method_class",
     "method_name",
 ]

@@ -113,6 +113,13 @@ class TrainingMethod:
         """Epochs of a second training stage after the first (None: none)."""
         return None
 
+    def start_refit(self, criterion, state):
+        """Called as the second stage starts, before its fresh optimizer.
+
+        ``criterion`` is the estimator's loss, ``state`` the (frozen) label
+        state.
+        """
+
     def fitted_attributes(self, state, y_enc, decode, history):
         """The fitted attributes the method sets after training, as a dict."""
         return {}

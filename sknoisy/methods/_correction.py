@@ -10,7 +10,7 @@ from ..losses._correction import check_noise_matrix
 from ._base import TrainingMethod
 from ._joint import JointOptimization
 
-__all__ = ["LossCorrection", "matrix_noise_rate"]
+__all__ = ["LossCorrection", "inflate_noise_matrix", "matrix_noise_rate"]
 
 
 class _SoftCorrectionView:
@@ -74,7 +74,8 @@ class LossCorrection(TrainingMethod):
         # as label correction: the last 20% of each stage at a tenth of lr
         self.anneals_lr = self.estimates
         self._ce = CrossEntropyLoss()
-        self._matrix_set = False
+        self.inflation = net.noise_matrix_inflation
+        self._criterion = None  # stage 2's loss, once it starts
 
     @classmethod
     def asked_for(cls, net):
@@ -96,6 +97,19 @@ class LossCorrection(TrainingMethod):
             return state.reset(y_enc, n_classes)
         return self.stage_one.reset_state(state, y_enc, n_classes, weights)
 
+    def start_refit(self, criterion, state):
+        if self.estimates:
+            self._set_estimate(criterion, state)
+
+    def _set_estimate(self, criterion, state):
+        """Stage 2 starts: stage 1's estimate, its flips scaled up."""
+        matrix, _ = fitted_noise_matrix(state, state.y.cpu().numpy())
+        self._criterion = criterion
+        criterion.set_noise_matrix(
+            inflate_noise_matrix(matrix, self.inflation),
+            name="the estimated noise_matrix_",
+        )
+
     def training_loss(self, criterion, state, y_pred, target, weight, index):
         if not self.estimates:
             return criterion(y_pred, target, weight=weight)
@@ -103,10 +117,8 @@ class LossCorrection(TrainingMethod):
             return self.stage_one.training_loss(
                 self._ce, state, y_pred, target, weight, index
             )
-        if not self._matrix_set:  # stage 2 starts: the matrix of stage 1
-            matrix, _ = fitted_noise_matrix(state, state.y.cpu().numpy())
-            criterion.set_noise_matrix(matrix, name="the estimated noise_matrix_")
-            self._matrix_set = True
+        if not criterion.has_matrix:  # a stage 2 restored without its loss
+            self._set_estimate(criterion, state)
         return criterion(y_pred, state.y[index], weight=weight)
 
     def refit_epochs(self):
@@ -114,12 +126,59 @@ class LossCorrection(TrainingMethod):
 
     def fitted_attributes(self, state, y_enc, decode, history):
         if self.estimates:
-            return label_attributes(state, y_enc, decode, history)
+            attributes = label_attributes(state, y_enc, decode, history)
+            if self._criterion is not None and self._criterion.has_matrix:
+                attributes["training_noise_matrix_"] = self._criterion.noise_matrix
+            return attributes
         matrix = check_noise_matrix(self.matrix)
         return {
             "noise_matrix_": matrix,
             "noise_rate_": matrix_noise_rate(matrix, np.asarray(y_enc)),
         }
+
+
+def inflate_noise_matrix(noise_matrix, factor):
+    """Scale a noise matrix's flips by ``factor``; each diagonal stays the largest.
+
+    Every off-diagonal entry of column ``j`` is multiplied by ``factor`` and
+    the diagonal takes the rest, except that a column's flips are scaled by
+    less where the diagonal would otherwise fall below 1.1 times the
+    column's largest flip: a matrix that stays diagonally dominant keeps
+    every class identifiable (and two classes at 50% flips would make it
+    singular).
+
+    Parameters
+    ----------
+    noise_matrix : ndarray of shape (n_classes, n_classes)
+        Cleanlab's convention, ``P(given = i | true = j)``.
+    factor : float
+        At least 1.
+
+    Returns
+    -------
+    noise_matrix : ndarray of shape (n_classes, n_classes)
+        Columns summing to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknoisy.methods import inflate_noise_matrix
+    >>> N = np.array([[0.8, 0.4], [0.2, 0.6]])
+    >>> inflate_noise_matrix(N, 1.25).round(3).tolist()
+    [[0.75, 0.524], [0.25, 0.476]]
+    """
+    matrix = np.array(noise_matrix, dtype=np.float64)
+    n = len(matrix)
+    off = ~np.eye(n, dtype=bool)
+    flips = np.where(off, matrix, 0.0)
+    total, largest = flips.sum(axis=0), flips.max(axis=0)
+    # the largest scale s <= factor with 1 - s * total >= 1.1 * s * largest
+    with np.errstate(divide="ignore"):
+        cap = 1.0 / (total + 1.1 * largest)
+    scale = np.minimum(float(factor), np.maximum(cap, 1.0))
+    flips *= scale[None, :]
+    result = flips + np.diag(1.0 - flips.sum(axis=0))
+    return result / result.sum(axis=0, keepdims=True)
 
 
 def matrix_noise_rate(noise_matrix, y_enc):
