@@ -441,8 +441,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         history) at which correction started, ``None`` when it never started
         (a :class:`~sknoisy.exceptions.CorrectionWarning` was raised then).
     noise_matrix_ : ndarray of shape (n_classes, n_classes)
-        With ``loss="forward"`` or ``"backward"``: the matrix the loss trained
-        through (given, or estimated as below). With ``label_correction``
+        With ``loss="forward"`` or ``"backward"``: the given matrix, or the
+        estimate below (trained through as ``training_noise_matrix_``). With ``label_correction``
         (and co-teaching with ``forget_rate="auto"``): the estimated noise
         matrix of the given labels in cleanlab's convention,
         ``noise_matrix_[i, j] = P(given = i | true = j)`` (each column sums
@@ -976,7 +976,8 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         try:
             super().partial_fit(indexed, y_enc, **fit_params)
             refit_epochs = method.refit_epochs() if state is not None else None
-            if refit_epochs is not None:
+            # a run resumed (LoadInitState) inside its second stage is done
+            if refit_epochs is not None and not state.frozen:
                 self._refit(method, state, indexed, y_enc, refit_epochs, **fit_params)
         finally:
             self._objective = None

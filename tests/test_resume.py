@@ -303,3 +303,32 @@ def test_partial_fit_after_loading_a_checkpoint_keeps_skorchs_meaning(noisy, tmp
         assert len(clf.history) == 3
         clf.partial_fit(X, y)
     assert len(clf.history) == 8
+
+
+@pytest.mark.parametrize(
+    "extra", [{"refit_corrected": True}, {"label_correction": None, "loss": "forward"}]
+)
+def test_a_run_interrupted_in_its_second_stage_finishes_once(noisy, tmp_path, extra):
+    """Re-running the script resumes stage 2; it does not start stage 2 again."""
+    X, y = noisy
+    params = _params(max_epochs=6, correction_start=2, correction_window=2, **extra)
+
+    def script(*more):
+        cp = Checkpoint(dirname=tmp_path, monitor=None, f_label_state="label_state.pt")
+        clf = NoisyLabelClassifier(callbacks=[cp, LoadInitState(cp), *more], **params)
+        return clf.fit(X, y)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CorrectionWarning)
+        full = NoisyLabelClassifier(**params).fit(X, y)
+        script(Interrupt(9))  # stage 2 runs epochs 7 to 12
+        resumed = script()
+    assert len(full.history) == len(resumed.history) == 12
+    _assert_same_run(full, resumed)
+    np.testing.assert_allclose(
+        full.predict_proba(X), resumed.predict_proba(X), atol=1e-5
+    )
+    if "loss" in extra:
+        np.testing.assert_allclose(
+            full.training_noise_matrix_, resumed.training_noise_matrix_, atol=1e-6
+        )

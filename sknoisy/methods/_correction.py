@@ -119,6 +119,7 @@ class LossCorrection(TrainingMethod):
             )
         if not criterion.has_matrix:  # a stage 2 restored without its loss
             self._set_estimate(criterion, state)
+        self._criterion = criterion  # (also a stage 2 resumed from a checkpoint)
         return criterion(y_pred, state.y[index], weight=weight)
 
     def refit_epochs(self):
