@@ -35,8 +35,8 @@ class ConsensusWarning(SknoisyWarning):
     cast fewer than ``2 * n_classes**2`` votes on samples that another
     annotator also labelled (two votes per cell of its confusion matrix), or
     no annotator agrees with the others' votes on the same samples more than
-    chance would (a Cohen-style kappa below ``0.02`` for every annotator,
-    :func:`sknoisy.annotators._consensus.vote_reliability`); and, after
+    chance would (a Cohen-style kappa below ``0.02`` for every annotator);
+    and, after
     training, when the network's averaged predictions (``label_correction``)
     disagree with the final consensus on more than 40% of the samples. The consensus,
     ``annotator_quality_`` and the targets the network was trained on then
