@@ -101,10 +101,11 @@ def _check_votes(codes, n_classes):
         _warn(
             f"No annotator agrees with the others much more than chance would "
             f"(largest kappa {kappa:.3f} < {MIN_KAPPA}): every annotator looks "
-            "like a random "
-            "answerer, so no consensus of the votes can be trusted. Check "
-            "that the vote columns use the same class labels, and collect "
-            "votes from more reliable annotators.",
+            "like a random answerer, so the votes alone say almost nothing "
+            "about the classes, and the consensus and annotator_quality_ rest "
+            "on the network's predictions (with label_correction) or on "
+            "noise (without). Check that the vote columns use the same class "
+            "labels, and collect votes from more reliable annotators.",
             ConsensusWarning,
         )
 
@@ -196,7 +197,9 @@ class VoteConsensus:
     ``annotators=True``. At the start, Dawid–Skene (:func:`dawid_skene`,
     started from the majority vote, samples weighted by ``sample_weight``,
     each confusion shrunk toward its one-coin model with
-    ``shrinkage="auto"``) turns the votes into a posterior per sample,
+    ``shrinkage="auto"``, the class prior toward the votes' class proportions
+    with ``prior_shrinkage="auto"``) turns the votes into a posterior per
+    sample,
     weighted by each annotator's estimated confusion; its argmax is the
     given label, and its average with the vote proportions (weight
     ``VOTE_TARGET_WEIGHT``) the training targets (the label state's soft
@@ -214,6 +217,14 @@ class VoteConsensus:
     that per-sample prior: a confident output then outweighs a vote or two of
     middling annotators, which the class-level confusion alone does not.
 
+    A :class:`~sknoisy.exceptions.ConsensusWarning` is raised at the start
+    when the votes cannot identify the annotators (the median annotator has
+    fewer than ``MIN_VOTES_PER_CELL * n_classes**2`` votes on samples another
+    annotator also labelled, or no annotator agrees with the rest by
+    ``MIN_KAPPA`` beyond chance, :func:`vote_reliability`), and after
+    training when the network's averaged outputs disagree with the final
+    consensus on more than ``MAX_NETWORK_DISAGREEMENT`` of the samples.
+
     Parameters
     ----------
     codes : ndarray of shape (n_samples, n_annotators)
@@ -228,6 +239,8 @@ class VoteConsensus:
         self.codes = np.asarray(codes)
         self.n_classes = int(n_classes)
         self.weight = _usable_weights(sample_weight, len(self.codes))
+        #: share of samples whose network argmax differs from the consensus
+        self.network_disagreement = None
         _check_votes(self.codes, self.n_classes)
         self.first = dawid_skene(
             self.codes,
