@@ -376,7 +376,10 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         outputs then sharpen it, and count as one more annotator in the final
         consensus. Sets ``consensus_labels_``, ``consensus_proba_``,
         ``consensus_quality_``, ``annotator_quality_`` and
-        ``annotator_confusion_``. See :ref:`annotators`.
+        ``annotator_confusion_``. Votes that cannot identify the annotators
+        (too few shared votes per annotator, agreement at chance), or a
+        network that disagrees with the consensus on most samples, raise a
+        :class:`~sknoisy.exceptions.ConsensusWarning`. See :ref:`annotators`.
     classes : array-like, default=None
         The class labels, kept in the order given (the columns of
         :meth:`predict_proba`); ``None`` infers them from ``y`` (sorted).

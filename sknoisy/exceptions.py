@@ -10,6 +10,7 @@ parameter to change. Filter them as usual::
 """
 
 __all__ = [
+    "ConsensusWarning",
     "CorrectionWarning",
     "DivergenceWarning",
     "NoiseMatrixWarning",
@@ -24,6 +25,24 @@ from skorch.exceptions import NotInitializedError as _SkorchNotInitializedError
 
 class SknoisyWarning(UserWarning):
     """Base class of the warnings that sknoisy raises."""
+
+
+class ConsensusWarning(SknoisyWarning):
+    """The consensus of several annotators' votes cannot be trusted.
+
+    Raised by a fit of ``NoisyLabelClassifier(annotators=True)`` when the
+    votes cannot identify what Dawid–Skene estimates: the median annotator
+    cast fewer than ``2 * n_classes**2`` votes on samples that another
+    annotator also labelled (two votes per cell of its confusion matrix), or
+    no annotator agrees with the others' votes on the same samples more than
+    chance would (a Cohen-style kappa below ``0.02`` for every annotator);
+    and, after
+    training, when the network's averaged predictions (``label_correction``)
+    disagree with the final consensus on more than 40% of the samples. The consensus,
+    ``annotator_quality_`` and the targets the network was trained on then
+    rest on little more than the one-coin prior or the network itself; the
+    message names what to change (the votes to collect, or the parameter).
+    """
 
 
 class CorrectionWarning(SknoisyWarning):

@@ -1,5 +1,7 @@
 """Several annotators: Dawid–Skene, the panel injector, annotators=True."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +14,9 @@ from sklearn.utils.estimator_checks import check_param_validation
 
 from sknoisy import NoisyLabelClassifier
 from sknoisy.annotators import dawid_skene, encode_votes, majority_vote
-from sknoisy.annotators._consensus import combine_with_network
+from sknoisy.annotators._consensus import combine_with_network, vote_reliability
+from sknoisy.annotators._dawid_skene import vote_proportions, vote_tensor
+from sknoisy.exceptions import ConsensusWarning, SknoisyWarning
 from sknoisy.noise import AnnotatorPanel
 
 FAST = {"max_epochs": 8, "batch_size": 32, "random_state": 0}
@@ -415,6 +419,9 @@ def test_one_coin_shrinkage_mends_dawid_skene_on_scarce_votes():
     # annotators=True's first round is the shrunk one
     from sknoisy.annotators._consensus import VoteConsensus
 
+    # (and its prior is shrunk toward the votes' class proportions)
+    shrunk = dawid_skene(codes, 3, shrinkage="auto", prior_shrinkage="auto")
+    assert np.mean(shrunk.posterior.argmax(1) == truth) > mv + 0.05
     consensus = VoteConsensus(codes, 3)
     np.testing.assert_allclose(consensus.first.posterior, shrunk.posterior)
     # its training targets hedge the posterior with the vote proportions
@@ -438,3 +445,117 @@ def test_one_coin_shrinkage_fades_with_many_votes():
     plain = dawid_skene(codes, 3)
     shrunk = dawid_skene(codes, 3, shrinkage="auto")
     assert np.abs(plain.confusion - shrunk.confusion).max() < 0.01
+
+
+def _absorbing_panel(seed, n=105):
+    # iris-sized: 3 balanced classes, 4 annotators of accuracy 0.8 to 0.5 and
+    # a random answerer, each labelling half
+    rng = np.random.default_rng(seed)
+    truth = np.repeat(np.arange(3), n // 3)
+    cols = []
+    for acc in [0.8, 0.7, 0.6, 0.5]:
+        vote = np.where(rng.random(n) < acc, truth, (truth + rng.integers(1, 3, n)) % 3)
+        cols.append(np.where(rng.random(n) < 0.5, vote, -1))
+    cols.append(np.where(rng.random(n) < 0.5, rng.integers(0, 3, n), -1))
+    codes = np.stack(cols, axis=1)
+    empty = (codes < 0).all(axis=1)
+    codes[empty, 0] = truth[empty]
+    return codes, truth
+
+
+def test_prior_shrinkage_keeps_a_class_from_absorbing_another():
+    # with some 50 votes per annotator, EM's class prior drifts toward one
+    # class and its confusions follow, so that the worst class loses most of
+    # its samples; the votes' class proportions hold the prior near the data
+    worst = {"plain": [], "anchored": []}
+    for seed in range(8):
+        codes, truth = _absorbing_panel(seed)
+        for name, weight in (("plain", 0.0), ("anchored", "auto")):
+            result = dawid_skene(codes, 3, shrinkage="auto", prior_shrinkage=weight)
+            pred = result.posterior.argmax(1)
+            worst[name].append(
+                min((pred == truth)[truth == c].mean() for c in range(3))
+            )
+    assert np.mean(worst["anchored"]) > np.mean(worst["plain"]) + 0.03
+    fixed = dawid_skene(codes, 3, prior_shrinkage=1.0)
+    np.testing.assert_allclose(
+        fixed.prior, vote_proportions(vote_tensor(codes, 3)), atol=1e-12
+    )
+    np.testing.assert_allclose(vote_proportions(vote_tensor(codes, 3)).sum(), 1.0)
+    with pytest.raises(ValueError, match="prior_shrinkage"):
+        dawid_skene(codes, 3, prior_shrinkage="votes")
+    with pytest.raises(ValueError, match="prior_shrinkage"):
+        dawid_skene(codes, 3, prior_shrinkage=1.5)
+
+
+def test_vote_reliability_overlap_and_kappa():
+    codes, _ = _absorbing_panel(0)
+    overlap, kappa = vote_reliability(codes, 3)
+    assert 30 < overlap < 60
+    assert 0.1 < kappa < 1
+    rng = np.random.default_rng(0)
+    random = rng.integers(0, 3, (3000, 3))
+    assert abs(vote_reliability(random, 3)[1]) < 0.02
+    same = np.repeat(rng.integers(0, 3, (50, 1)), 3, axis=1)
+    assert vote_reliability(same, 3) == (50.0, 1.0)
+    alone = np.full((6, 2), -1)
+    alone[:3, 0], alone[3:, 1] = 0, 1
+    overlap, kappa = vote_reliability(alone, 2)
+    assert overlap == 0 and np.isnan(kappa)
+
+
+@pytest.mark.parametrize(
+    "which, match",
+    [
+        ("tiny", "fewer than 18 .*Collect more votes per annotator"),
+        ("chance", "No annotator agrees with the others.*more reliable annotators"),
+    ],
+)
+def test_consensus_warning_on_votes_that_identify_nothing(which, match):
+    rng = np.random.default_rng(0)
+    if which == "tiny":  # 12 samples: some 8 shared votes per annotator
+        X, y = make_blobs(12, centers=3, random_state=0)
+        A = np.stack([np.where(rng.random(12) < 0.8, y, np.nan) for _ in range(3)], 1)
+        empty = np.isnan(A).all(1)
+        A[empty, 0] = y[empty]
+    else:  # 3 annotators who answer at random on 3000 samples
+        X, y = make_blobs(3000, centers=3, random_state=0)
+        A = rng.integers(0, 3, (3000, 3))
+    clf = NoisyLabelClassifier(annotators=True, **{**FAST, "max_epochs": 2})
+    with pytest.warns(ConsensusWarning, match=match):
+        clf.fit(X.astype(np.float32), A)
+    assert clf.consensus_labels_.shape == (len(X),)
+
+
+def test_consensus_warning_when_the_network_disagrees(blobs, votes, monkeypatch):
+    X, _ = blobs
+    A, _ = votes
+    # a network whose averaged outputs always say class 0
+    from sknoisy.annotators import _consensus
+
+    def outputs(self, state):
+        out = np.full((len(X), 3), 0.01)
+        out[:, 0] = 0.98
+        return out
+
+    monkeypatch.setattr(_consensus.VoteConsensus, "network_outputs", outputs)
+    clf = NoisyLabelClassifier(annotators=True, **{**FAST, "max_epochs": 2})
+    with pytest.warns(ConsensusWarning, match="disagree with the votes' consensus"):
+        clf.fit(X, A)
+
+
+@pytest.mark.parametrize("label_correction", [None, "soft"])
+def test_no_consensus_warning_on_a_normal_panel(blobs, votes, label_correction):
+    X, _ = blobs
+    A, _ = votes
+    clf = NoisyLabelClassifier(
+        annotators=True,
+        label_correction=label_correction,
+        correction_start=3,
+        correction_window=3,
+        **FAST,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConsensusWarning)
+        clf.fit(X, A)
+    assert issubclass(ConsensusWarning, SknoisyWarning)

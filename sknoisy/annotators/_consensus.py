@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..exceptions import ConsensusWarning, _warn
 from ._dawid_skene import (
     DawidSkeneResult,
     _e_step,
@@ -14,13 +15,99 @@ from ._dawid_skene import (
 )
 from ._votes import majority_vote
 
-__all__ = ["VoteConsensus", "combine_with_network"]
+__all__ = ["VoteConsensus", "combine_with_network", "vote_reliability"]
 
 #: exponent of the network's own per-sample probabilities in the combination
 NETWORK_SAMPLE_WEIGHT = 0.25
 #: weight of the vote proportions in the training targets (the rest is the
 #: first Dawid-Skene round's posterior)
 VOTE_TARGET_WEIGHT = 0.5
+#: votes per cell of a confusion matrix (on samples another annotator also
+#: labelled, for the median annotator) below which the consensus warns
+MIN_VOTES_PER_CELL = 2
+#: best annotator's agreement with the others beyond chance (kappa) below
+#: which the consensus warns
+MIN_KAPPA = 0.02
+#: share of samples on which the network may disagree with the consensus
+MAX_NETWORK_DISAGREEMENT = 0.4
+
+
+def vote_reliability(codes, n_classes):
+    """How well a vote matrix identifies its annotators, as two numbers.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, n_annotators)
+        Encoded votes, ``-1`` where missing.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    overlap : float
+        Votes of the median annotator on samples that at least one other
+        annotator also labelled: what Dawid–Skene can estimate its confusion
+        (``n_classes**2`` cells) from.
+    kappa : float
+        The largest, over annotators, agreement of an annotator's votes with
+        the other votes on the same samples beyond chance, Cohen-style:
+        ``(agree - chance) / (1 - chance)``, with ``chance`` the agreement
+        that the votes' class proportions give. 0 when every annotator
+        agrees with the rest only as often as random answers would, ``nan``
+        without a sample of two votes.
+    """
+    codes = np.asarray(codes)
+    seen = codes >= 0
+    per_sample = seen.sum(axis=1)
+    multi = per_sample >= 2
+    overlap = float(np.median((seen & multi[:, None]).sum(axis=0)))
+    if not multi.any():
+        return overlap, float("nan")
+    counts = majority_vote(codes, n_classes) * per_sample[:, None]
+    share = counts.sum(axis=0) / counts.sum()
+    chance = float((share**2).sum())
+    if chance >= 1.0:  # one class only: every vote agrees
+        return overlap, 1.0
+    rows = np.nonzero(multi)[0]
+    kappas = []
+    for k in range(codes.shape[1]):
+        mine = rows[codes[rows, k] >= 0]
+        if len(mine) == 0:
+            continue
+        others = per_sample[mine] - 1.0
+        agreeing = counts[mine, codes[mine, k]] - 1.0
+        agree = agreeing.sum() / others.sum()
+        kappas.append((agree - chance) / (1.0 - chance))
+    return overlap, float(max(kappas))
+
+
+def _check_votes(codes, n_classes):
+    """ConsensusWarning when the votes cannot identify the annotators."""
+    overlap, kappa = vote_reliability(codes, n_classes)
+    needed = MIN_VOTES_PER_CELL * n_classes**2
+    if overlap < needed:
+        _warn(
+            f"The median annotator cast {overlap:g} votes on samples that "
+            f"another annotator also labelled, fewer than {needed} "
+            f"({MIN_VOTES_PER_CELL} per cell of its {n_classes}x{n_classes} "
+            "confusion matrix): Dawid-Skene cannot estimate the annotators' "
+            "confusions, and the consensus and annotator_quality_ rest on its "
+            "one-coin prior. Collect more votes per annotator on shared "
+            "samples (at least two votes per sample), or merge annotators "
+            "with few votes into one column.",
+            ConsensusWarning,
+        )
+    elif not kappa >= MIN_KAPPA:  # nan too
+        _warn(
+            f"No annotator agrees with the others much more than chance would "
+            f"(largest kappa {kappa:.3f} < {MIN_KAPPA}): every annotator looks "
+            "like a random answerer, so the votes alone say almost nothing "
+            "about the classes, and the consensus and annotator_quality_ rest "
+            "on the network's predictions (with label_correction) or on "
+            "noise (without). Check that the vote columns use the same class "
+            "labels, and collect votes from more reliable annotators.",
+            ConsensusWarning,
+        )
 
 
 def combine_with_network(
@@ -110,7 +197,9 @@ class VoteConsensus:
     ``annotators=True``. At the start, Dawid–Skene (:func:`dawid_skene`,
     started from the majority vote, samples weighted by ``sample_weight``,
     each confusion shrunk toward its one-coin model with
-    ``shrinkage="auto"``) turns the votes into a posterior per sample,
+    ``shrinkage="auto"``, the class prior toward the votes' class proportions
+    with ``prior_shrinkage="auto"``) turns the votes into a posterior per
+    sample,
     weighted by each annotator's estimated confusion; its argmax is the
     given label, and its average with the vote proportions (weight
     ``VOTE_TARGET_WEIGHT``) the training targets (the label state's soft
@@ -128,6 +217,14 @@ class VoteConsensus:
     that per-sample prior: a confident output then outweighs a vote or two of
     middling annotators, which the class-level confusion alone does not.
 
+    A :class:`~sknoisy.exceptions.ConsensusWarning` is raised at the start
+    when the votes cannot identify the annotators (the median annotator has
+    fewer than ``MIN_VOTES_PER_CELL * n_classes**2`` votes on samples another
+    annotator also labelled, or no annotator agrees with the rest by
+    ``MIN_KAPPA`` beyond chance, :func:`vote_reliability`), and after
+    training when the network's averaged outputs disagree with the final
+    consensus on more than ``MAX_NETWORK_DISAGREEMENT`` of the samples.
+
     Parameters
     ----------
     codes : ndarray of shape (n_samples, n_annotators)
@@ -142,8 +239,15 @@ class VoteConsensus:
         self.codes = np.asarray(codes)
         self.n_classes = int(n_classes)
         self.weight = _usable_weights(sample_weight, len(self.codes))
+        #: share of samples whose network argmax differs from the consensus
+        self.network_disagreement = None
+        _check_votes(self.codes, self.n_classes)
         self.first = dawid_skene(
-            self.codes, self.n_classes, sample_weight=self.weight, shrinkage="auto"
+            self.codes,
+            self.n_classes,
+            sample_weight=self.weight,
+            shrinkage="auto",
+            prior_shrinkage="auto",
         )
         # the targets hedge the first round with the plain vote proportions:
         # where few votes per annotator leave Dawid-Skene's confusions poorly
@@ -180,6 +284,7 @@ class VoteConsensus:
                 soft_votes=outputs,
                 sample_weight=self.weight,
                 init=self.first.posterior,
+                prior_shrinkage="auto",
             )
             # a network more accurate than every annotator (as estimated
             # against the second round's posterior) also counts per sample
@@ -189,6 +294,20 @@ class VoteConsensus:
                 )
         posterior = result.posterior
         consensus = posterior.argmax(axis=1)
+        if outputs is not None:
+            disagree = float(np.mean(outputs.argmax(axis=1) != consensus))
+            self.network_disagreement = disagree
+            if disagree > MAX_NETWORK_DISAGREEMENT:
+                _warn(
+                    f"The network's averaged predictions disagree with the "
+                    f"votes' consensus on {disagree:.0%} of the training "
+                    f"samples (more than {MAX_NETWORK_DISAGREEMENT:.0%}): "
+                    "either the votes say little about the classes or the "
+                    "network did not learn them. Check the votes, train "
+                    "longer (max_epochs), or compare with "
+                    "label_correction=None.",
+                    ConsensusWarning,
+                )
         self.confusion = result.confusion[:n_annotators]
         self.prior = result.prior
         self.codes = None  # the votes are not kept past the fit

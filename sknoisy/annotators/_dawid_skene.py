@@ -13,6 +13,9 @@ __all__ = ["DawidSkeneResult", "dawid_skene", "vote_tensor"]
 #: pseudo-votes per class in each confusion row toward the one-coin model
 #: under ``shrinkage="auto"``
 AUTO_SHRINKAGE = 4.0
+#: weight of the votes' class proportions in the class prior under
+#: ``prior_shrinkage="auto"``
+AUTO_PRIOR_SHRINKAGE = 0.5
 
 
 class DawidSkeneResult(NamedTuple):
@@ -84,10 +87,28 @@ def one_coin(counts):
     return coin
 
 
-def _m_step(votes, posterior, weight, smoothing, shrinkage=0.0):
+def vote_proportions(votes, weight=None):
+    """The votes' class proportions: the mean of each sample's vote shares.
+
+    ``votes`` is a :func:`vote_tensor`; samples without a vote are left out,
+    ``weight`` weighs the samples. Shape (n_classes,), sums to one.
+    """
+    per_sample = votes.sum(axis=1)
+    total = per_sample.sum(axis=1)
+    seen = total > 0
+    shares = per_sample[seen] / total[seen, None]
+    w = np.ones(len(shares)) if weight is None else weight[seen]
+    if w.sum() <= 0:
+        return np.full(votes.shape[2], 1.0 / votes.shape[2])
+    return (shares * w[:, None]).sum(axis=0) / w.sum()
+
+
+def _m_step(votes, posterior, weight, smoothing, shrinkage=0.0, anchor=None):
     weighted = posterior if weight is None else posterior * weight[:, None]
     prior = weighted.sum(axis=0) + smoothing
     prior /= prior.sum()
+    if anchor is not None:  # (weight, proportions): the prior's pull
+        prior = (1.0 - anchor[0]) * prior + anchor[0] * anchor[1]
     counts = np.einsum("nj,nkl->kjl", weighted, votes)
     if shrinkage > 0:
         counts = counts + shrinkage * one_coin(counts)
@@ -114,6 +135,7 @@ def dawid_skene(
     init=None,
     smoothing=0.1,
     shrinkage=0.0,
+    prior_shrinkage=0.0,
     max_iter=100,
     tol=1e-5,
 ):
@@ -162,6 +184,16 @@ def dawid_skene(
         one number per annotator. ``"auto"`` is ``4 * n_classes``, what
         ``NoisyLabelClassifier(annotators=True)`` uses; ``0`` is plain
         Dawid–Skene.
+    prior_shrinkage : float in [0, 1] or "auto", default=0.0
+        Weight of the votes' class proportions (the mean of every sample's
+        vote shares, :func:`vote_proportions`) in the class prior; the rest
+        is EM's estimate. With few votes per sample EM fits the prior and the
+        confusions jointly into solutions where one class absorbs another
+        (the prior of that class drifts well above its share of the votes
+        and its confusions follow); the votes' proportions, which EM cannot
+        move, hold the prior near the data. ``"auto"`` is ``0.5``, what
+        ``NoisyLabelClassifier(annotators=True)`` uses; ``0`` is plain
+        Dawid–Skene, ``1`` fixes the prior at the votes' proportions.
     max_iter : int, default=100
         Most EM iterations.
     tol : float, default=1e-5
@@ -200,23 +232,41 @@ def dawid_skene(
         if shrinkage != "auto":
             raise ValueError(f'shrinkage must be a float or "auto", got {shrinkage!r}')
         shrinkage = AUTO_SHRINKAGE * n_classes
+    if isinstance(prior_shrinkage, str):
+        if prior_shrinkage != "auto":
+            raise ValueError(
+                f'prior_shrinkage must be a float or "auto", got {prior_shrinkage!r}'
+            )
+        prior_shrinkage = AUTO_PRIOR_SHRINKAGE
+    if not 0.0 <= prior_shrinkage <= 1.0:
+        raise ValueError(f"prior_shrinkage must be in [0, 1], got {prior_shrinkage}")
     votes = vote_tensor(codes, n_classes, soft_votes)
     weight = None
     if sample_weight is not None:
         weight = np.asarray(sample_weight, dtype=np.float64)
+    anchor = None
+    if prior_shrinkage > 0:
+        # the annotators' votes only: a soft annotator (the network) is
+        # fitted to them and would count their proportions twice
+        anchor = (
+            float(prior_shrinkage),
+            vote_proportions(vote_tensor(codes, n_classes), weight),
+        )
     if init is None:
         posterior = majority_vote(codes, n_classes)
     else:
         posterior = np.asarray(init, dtype=np.float64)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        prior, confusion = _m_step(votes, posterior, weight, smoothing, shrinkage)
+        prior, confusion = _m_step(
+            votes, posterior, weight, smoothing, shrinkage, anchor
+        )
         new = _e_step(votes, prior, confusion)
         delta = np.abs(new - posterior).max()
         posterior = new
         if delta < tol:
             break
-    prior, confusion = _m_step(votes, posterior, weight, smoothing, shrinkage)
+    prior, confusion = _m_step(votes, posterior, weight, smoothing, shrinkage, anchor)
     return DawidSkeneResult(
         posterior, confusion, prior, vote_accuracy(votes, posterior), n_iter
     )
