@@ -445,9 +445,9 @@ device, compile, use_caching, torch_load_kwargs : see skorch
         (a :class:`~sknoisy.exceptions.CorrectionWarning` was raised then).
     noise_matrix_ : ndarray of shape (n_classes, n_classes)
         With ``loss="forward"`` or ``"backward"``: the given matrix, or the
-        estimate below (trained through as ``training_noise_matrix_``). With ``label_correction``
-        (and co-teaching with ``forget_rate="auto"``): the estimated noise
-        matrix of the given labels in cleanlab's convention,
+        estimate below (trained through as ``training_noise_matrix_``). With
+        ``label_correction`` (and co-teaching with ``forget_rate="auto"``):
+        the estimated noise matrix of the given labels in cleanlab's convention,
         ``noise_matrix_[i, j] = P(given = i | true = j)`` (each column sums
         to 1; sknoisy's row-stochastic ``T`` is its transpose, see
         :func:`~sknoisy.noise.from_cleanlab_noise_matrix`): the confident-joint

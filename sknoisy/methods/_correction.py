@@ -166,7 +166,7 @@ def inflate_noise_matrix(noise_matrix, factor):
     >>> from sknoisy.methods import inflate_noise_matrix
     >>> N = np.array([[0.8, 0.4], [0.2, 0.6]])
     >>> inflate_noise_matrix(N, 1.25).round(3).tolist()
-    [[0.75, 0.524], [0.25, 0.476]]
+    [[0.75, 0.476], [0.25, 0.524]]
     """
     matrix = np.array(noise_matrix, dtype=np.float64)
     n = len(matrix)
