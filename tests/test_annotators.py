@@ -14,8 +14,16 @@ from sklearn.utils.estimator_checks import check_param_validation
 
 from sknoisy import NoisyLabelClassifier
 from sknoisy.annotators import dawid_skene, encode_votes, majority_vote
-from sknoisy.annotators._consensus import combine_with_network, vote_reliability
-from sknoisy.annotators._dawid_skene import vote_proportions, vote_tensor
+from sknoisy.annotators._consensus import (
+    VoteConsensus,
+    combine_with_network,
+    vote_reliability,
+)
+from sknoisy.annotators._dawid_skene import (
+    log_likelihood,
+    vote_proportions,
+    vote_tensor,
+)
 from sknoisy.exceptions import ConsensusWarning, SknoisyWarning
 from sknoisy.noise import AnnotatorPanel
 
@@ -559,3 +567,57 @@ def test_no_consensus_warning_on_a_normal_panel(blobs, votes, label_correction):
         warnings.simplefilter("error", ConsensusWarning)
         clf.fit(X, A)
     assert issubclass(ConsensusWarning, SknoisyWarning)
+
+
+def test_log_likelihood_against_brute_force():
+    rng = np.random.default_rng(0)
+    codes = rng.integers(-1, 3, size=(6, 2))
+    codes[:, 0] = np.maximum(codes[:, 0], 0)  # every sample has a vote
+    prior = np.array([0.5, 0.3, 0.2])
+    confusion = rng.dirichlet(np.ones(3), size=(2, 3))
+    expected = 0.0
+    for row in codes:
+        per_class = [
+            prior[j]
+            * np.prod([confusion[k, j, v] for k, v in enumerate(row) if v >= 0])
+            for j in range(3)
+        ]
+        expected += np.log(sum(per_class))
+    votes = vote_tensor(codes, 3)
+    assert log_likelihood(votes, prior, confusion) == pytest.approx(expected)
+    weight = np.full(6, 2.0)
+    assert log_likelihood(votes, prior, confusion, weight) == pytest.approx(
+        2 * expected
+    )
+
+
+def test_second_round_keeps_the_better_of_two_starts():
+    """EM from the first round's posterior and from the network's outputs.
+
+    The first round is replaced by one that swapped classes 1 and 2 on half
+    the samples: EM from it alone stays in that optimum; the outputs' start
+    explains the votes better and is kept.
+    """
+    rng = np.random.default_rng(4)
+    truth = rng.integers(0, 3, 60)
+    keep = rng.random((60, 3)) < 0.6
+    codes = np.where(keep, truth[:, None], rng.integers(0, 3, (60, 3)))
+    codes[rng.random((60, 3)) < 0.4] = -1
+    codes[codes[:, 0] < 0, 0] = truth[codes[:, 0] < 0]
+    outputs = np.full((60, 3), 0.05)
+    outputs[np.arange(60), truth] = 0.9
+    consensus = VoteConsensus(codes, 3)
+    swapped = np.eye(3)[np.choose(truth, [0, 2, 1])]
+    swapped[::2] = np.eye(3)[truth[::2]]
+    consensus.first = consensus.first._replace(posterior=0.9 * swapped + 0.1 / 3)
+    chosen = consensus._second_round(outputs)
+    votes = vote_tensor(codes, 3, outputs)
+    fits = [
+        dawid_skene(codes, 3, soft_votes=outputs, init=init, prior_shrinkage="auto")
+        for init in (consensus.first.posterior, outputs)
+    ]
+    scores = [log_likelihood(votes, fit.prior, fit.confusion) for fit in fits]
+    assert scores[1] > scores[0]
+    assert np.mean(fits[0].posterior.argmax(1) == truth) < 0.5
+    np.testing.assert_allclose(chosen.posterior, fits[1].posterior)
+    assert np.mean(chosen.posterior.argmax(1) == truth) > 0.85

@@ -10,6 +10,7 @@ from ._dawid_skene import (
     _e_step,
     _m_step,
     dawid_skene,
+    log_likelihood,
     vote_accuracy,
     vote_tensor,
 )
@@ -271,6 +272,32 @@ class VoteConsensus:
             return None
         return state.average.detach().cpu().numpy().astype(np.float64)
 
+    def _second_round(self, outputs):
+        """Dawid–Skene with the network as one more annotator, best of two starts.
+
+        EM started from the first round's posterior keeps that round's
+        errors where the votes alone left the classes poorly identified (on
+        small panels a whole class can be given to another); started from
+        the network's outputs it follows the features. The start whose fit
+        explains the votes and the outputs better (higher log-likelihood)
+        is kept.
+        """
+        votes = vote_tensor(self.codes, self.n_classes, outputs)
+        best, best_ll = None, -np.inf
+        for init in (self.first.posterior, outputs):
+            result = dawid_skene(
+                self.codes,
+                self.n_classes,
+                soft_votes=outputs,
+                sample_weight=self.weight,
+                init=init,
+                prior_shrinkage="auto",
+            )
+            ll = log_likelihood(votes, result.prior, result.confusion, self.weight)
+            if ll > best_ll:
+                best, best_ll = result, ll
+        return best
+
     def fitted_attributes(self, state, decode):
         """``consensus_*`` and ``annotator_*`` attributes, as a dict."""
         n_annotators = self.codes.shape[1]
@@ -278,14 +305,7 @@ class VoteConsensus:
         result = self.first
         if outputs is not None:
             outputs = outputs / outputs.sum(axis=1, keepdims=True)
-            result = dawid_skene(
-                self.codes,
-                self.n_classes,
-                soft_votes=outputs,
-                sample_weight=self.weight,
-                init=self.first.posterior,
-                prior_shrinkage="auto",
-            )
+            result = self._second_round(outputs)
             # a network more accurate than every annotator (as estimated
             # against the second round's posterior) also counts per sample
             if result.accuracy[-1] > result.accuracy[:n_annotators].max():

@@ -126,6 +126,22 @@ def _e_step(votes, prior, confusion):
     return posterior
 
 
+def log_likelihood(votes, prior, confusion, weight=None):
+    """Log-likelihood of the votes under a Dawid–Skene model.
+
+    ``sum_n w_n log sum_j prior_j prod_k prod_l confusion[k, j, l] **
+    votes[n, k, l]`` for a :func:`vote_tensor` ``votes``: what EM climbs, so
+    the fits of two starts can be compared.
+    """
+    log_lik = np.einsum("nkl,kjl->nj", votes, np.log(confusion))
+    log_lik += np.log(prior)[None, :]
+    top = log_lik.max(axis=1, keepdims=True)
+    per_sample = top[:, 0] + np.log(np.exp(log_lik - top).sum(axis=1))
+    if weight is not None:
+        per_sample = per_sample * weight
+    return float(per_sample.sum())
+
+
 def dawid_skene(
     codes,
     n_classes,
