@@ -60,6 +60,18 @@ Usage::
         --out benchmarks/results/annotators_final.json \\
         --rst docs/annotators_final_table.rst
 
+    # small data over more seeds, then the last unseen check:
+    OMP_NUM_THREADS=1 python benchmarks/bench_annotators.py \
+        --datasets iris-std wine-std --seeds 13 14 15 16 17 18 19 20 \
+        --panels random_answerer \
+        --out benchmarks/results/annotators_small_seeds.json \
+        --rst docs/annotators_small_seeds_table.rst
+    OMP_NUM_THREADS=1 python benchmarks/bench_annotators.py \
+        --datasets iris-std wine-std breast_cancer-std --seeds 41 42 43 \
+        --panels random_answerer two_spammers \
+        --out benchmarks/results/annotators_final2.json \
+        --rst docs/annotators_final2_table.rst
+
 After a change that only touches ``annotators=True`` with correction,
 ``--update sknoisy`` re-runs just that method on the cells of ``--out`` (the
 same data, panels and seeds; the other methods' rows are kept) and rewrites
