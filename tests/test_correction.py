@@ -617,3 +617,44 @@ def test_confident_rule_adds_the_early_learning_term(flipped_blobs):
     # before correction starts the prior and entropy terms are off
     state.set_phase(0)
     assert regularizer_weight(state) == 0.0
+
+
+def test_merged_classes_warn_with_the_counts_and_what_to_change():
+    from sknoisy.correction._issues import warn_absorbed_classes
+
+    decode = lambda codes: np.array(["a", "b", "c"])[codes]  # noqa: E731
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 100)
+    # pair noise at 40% corrected well: each class keeps more than it gives
+    corrected = y.copy()
+    flip = rng.random(300) < 0.4
+    given = np.where(flip, (y + 1) % 3, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not warn_absorbed_classes(given, corrected, decode)
+    # a rare class under symmetric noise: its given label mostly comes from
+    # the others, spread over them, so no single class takes it
+    given_rare = np.concatenate(
+        [np.zeros(5, int), np.ones(100, int), 2 * np.ones(100, int)]
+    )
+    true_rare = given_rare.copy()
+    true_rare[:5] = [0, 0, 0, 1, 2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not warn_absorbed_classes(given_rare, true_rare, decode)
+    # class 'b' merged into 'c': 70 of its 100 samples corrected to 'c'
+    merged = y.copy()
+    merged[100:170] = 2
+    with pytest.warns(
+        CorrectionWarning,
+        match=r"70 of the 100 samples given class 'b' are corrected to 'c' \(30 kept",
+    ) as rec:
+        assert warn_absorbed_classes(y, merged, decode)
+    message = str(rec[0].message)
+    assert "label_correction=None" in message and "noise_matrix" in message
+    # below the ratio (55 taken, 45 kept) nothing is said
+    close = y.copy()
+    close[100:155] = 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not warn_absorbed_classes(y, close, decode)

@@ -108,14 +108,16 @@ def label_attributes(state, y_enc, decode, history):
     Warns
     -----
     CorrectionWarning
-        When no corrected label keeps a class of the given labels.
+        When no corrected label keeps a class of the given labels, or when
+        most samples given a class are corrected to one other class.
     """
     labels = state.current_labels()
     soft = labels.cpu().numpy()
     if labels is state.average:  # the state itself, not a new array
         soft = soft.copy()
     corrected = soft.argmax(axis=1)
-    warn_vanished_classes(y_enc, corrected, decode)
+    if not warn_vanished_classes(y_enc, corrected, decode):
+        warn_absorbed_classes(y_enc, corrected, decode)
     if correction_start(history) is not None:
         warn_unlearned_classes(y_enc, state.average.argmax(1).cpu().numpy(), decode)
         if state.confident_only:
@@ -208,12 +210,15 @@ def warn_unjudged_classes(y_enc, decode):
 
 
 def warn_vanished_classes(y_enc, corrected, decode):
-    """Warn when correction relabelled every sample of a given class."""
+    """Warn when correction relabelled every sample of a given class.
+
+    Returns whether it warned.
+    """
     given = np.bincount(np.asarray(y_enc))
     kept = np.bincount(corrected, minlength=len(given))
     gone = np.flatnonzero((given > 0) & (kept[: len(given)] == 0))
     if not len(gone):
-        return
+        return False
     names = _class_names(gone, given, decode)
     _warn(
         f"Label correction relabelled every sample of class {names}: no "
@@ -223,6 +228,67 @@ def warn_vanished_classes(y_enc, corrected, decode):
         "(label_correction=None), or give the class more samples.",
         CorrectionWarning,
     )
+    return True
+
+
+#: ``warn_absorbed_classes``: given samples a class needs to be judged, and
+#: how many times what it keeps one other class must take to count as merged.
+ABSORBED_MIN_SAMPLES, ABSORBED_RATIO = 10, 1.5
+
+
+def warn_absorbed_classes(y_enc, corrected, decode):
+    """Warn when most samples given a class are corrected to one other class.
+
+    Among the samples given class ``j``, the corrected labels should keep
+    ``j`` more often than any single other class: symmetric noise spreads a
+    class's flips over every class, and pair noise below 50% sends fewer of
+    its samples to its pair than it keeps (on balanced classes; a larger
+    pair can send more). When one other class ``k`` takes more than
+    ``ABSORBED_RATIO`` times what ``j`` keeps (classes of
+    ``ABSORBED_MIN_SAMPLES`` given samples or more), correction has merged
+    ``j`` into ``k``: the network
+    will predict ``j`` for few samples, and a noise matrix estimated from the
+    correction (``noise_matrix_``, and ``loss="forward"`` through it) says
+    ``j`` is mostly relabelled. Pair noise near 50% makes the two classes
+    indistinguishable; so can a class the network learns later than its
+    neighbour.
+    """
+    y_enc = np.asarray(y_enc)
+    corrected = np.asarray(corrected)
+    n = max(int(y_enc.max(initial=-1)), int(corrected.max(initial=-1))) + 1
+    if n < 2:
+        return False
+    joint = np.zeros((n, n), dtype=np.int64)
+    np.add.at(joint, (y_enc, corrected), 1)
+    given = joint.sum(axis=1)
+    kept = np.diag(joint).copy()
+    others = joint - np.diag(kept)
+    taker = others.argmax(axis=1)
+    taken = others[np.arange(n), taker]
+    absorbed = np.flatnonzero(
+        (given >= ABSORBED_MIN_SAMPLES) & (taken > ABSORBED_RATIO * kept)
+    )
+    if not len(absorbed):
+        return False
+    names = np.asarray(decode(np.arange(n))).tolist()
+    what = "; ".join(
+        f"{taken[j]} of the {given[j]} samples given class {names[j]!r} are "
+        f"corrected to {names[taker[j]]!r} ({kept[j]} kept)"
+        for j in absorbed
+    )
+    _warn(
+        f"Label correction merges classes: {what}. The network will predict "
+        "the merged class for few samples, and the noise matrix estimated "
+        "from the correction (noise_matrix_, and loss='forward' through it) "
+        "calls most of its labels wrong. Pair noise near 50%, or a class the "
+        "network learns later than its neighbour, leaves the two hard to tell "
+        "apart. Check those samples (get_label_issues(sort=True)); if their "
+        "labels are mostly right, train without correcting "
+        "(label_correction=None), or pass a known noise_matrix with "
+        "loss='forward'.",
+        CorrectionWarning,
+    )
+    return True
 
 
 def fitted_noise_matrix(state, y_enc):
