@@ -104,7 +104,6 @@ class LossCorrection(TrainingMethod):
     def _set_estimate(self, criterion, state):
         """Stage 2 starts: stage 1's estimate, its flips scaled up."""
         matrix, _ = fitted_noise_matrix(state, state.y.cpu().numpy())
-        self._criterion = criterion
         criterion.set_noise_matrix(
             inflate_noise_matrix(matrix, self.inflation),
             name="the estimated noise_matrix_",
@@ -119,7 +118,7 @@ class LossCorrection(TrainingMethod):
             )
         if not criterion.has_matrix:  # a stage 2 restored without its loss
             self._set_estimate(criterion, state)
-        self._criterion = criterion  # (also a stage 2 resumed from a checkpoint)
+        self._criterion = criterion  # for training_noise_matrix_ (resumed too)
         return criterion(y_pred, state.y[index], weight=weight)
 
     def refit_epochs(self):
