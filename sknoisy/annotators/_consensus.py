@@ -164,10 +164,7 @@ def combine_with_network(
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         _, confusion = _m_step(votes, posterior, sample_weight, smoothing)
-        log_lik = np.einsum("nkl,kjl->nj", votes, np.log(confusion)) + np.log(prior)
-        log_lik -= log_lik.max(axis=1, keepdims=True)
-        new = np.exp(log_lik)
-        new /= new.sum(axis=1, keepdims=True)
+        new = _e_step(votes, prior, confusion)  # the per-sample prior
         delta = np.abs(new - posterior).max()
         posterior = new
         if delta < tol:

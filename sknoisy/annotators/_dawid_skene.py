@@ -117,9 +117,17 @@ def _m_step(votes, posterior, weight, smoothing, shrinkage=0.0, anchor=None):
     return prior, confusion
 
 
+def _log_joint(votes, prior, confusion):
+    """``log P(votes_n, true = j)`` of every sample and class, shape (n, C).
+
+    ``prior`` is the class prior (C,) or a per-sample one (n, C).
+    """
+    return np.einsum("nkl,kjl->nj", votes, np.log(confusion)) + np.log(prior)
+
+
 def _e_step(votes, prior, confusion):
-    log_lik = np.einsum("nkl,kjl->nj", votes, np.log(confusion))
-    log_lik += np.log(prior)[None, :]
+    """The class posterior of every sample (``prior`` as in :func:`_log_joint`)."""
+    log_lik = _log_joint(votes, prior, confusion)
     log_lik -= log_lik.max(axis=1, keepdims=True)
     posterior = np.exp(log_lik)
     posterior /= posterior.sum(axis=1, keepdims=True)
@@ -133,8 +141,7 @@ def log_likelihood(votes, prior, confusion, weight=None):
     votes[n, k, l]`` for a :func:`vote_tensor` ``votes``: what EM climbs, so
     the fits of two starts can be compared.
     """
-    log_lik = np.einsum("nkl,kjl->nj", votes, np.log(confusion))
-    log_lik += np.log(prior)[None, :]
+    log_lik = _log_joint(votes, prior, confusion)
     top = log_lik.max(axis=1, keepdims=True)
     per_sample = top[:, 0] + np.log(np.exp(log_lik - top).sum(axis=1))
     if weight is not None:
