@@ -54,9 +54,10 @@ class CorrectionWarning(SknoisyWarning):
     ``correction_window``, so that the corrected labels rest on fewer epochs
     of outputs than asked for; when no corrected label keeps a class, or
     when one other class takes more than 1.5 times as many of the samples
-    given a class as that class keeps (correction merged two classes, as pair
-    noise near 50% can make it; ``loss="forward"`` with an estimated matrix
-    warns the same from its first stage); when a
+    given a class as that class keeps and ends with more than 1.5 times its
+    own given labels (correction merged two classes, as pair noise near 50%
+    can make it; ``loss="forward"`` with an estimated matrix warns the same
+    from its first stage); when a
     class has one sample, whose label ``correction_rule="confident"`` cannot
     judge; and when the network contradicts the labels of a class far more
     than the rest while agreeing with most labels (a class it has not

@@ -642,6 +642,17 @@ def test_merged_classes_warn_with_the_counts_and_what_to_change():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert not warn_absorbed_classes(given_rare, true_rare, decode)
+    # a large class rightly taking back its flips from a small one: 'a'
+    # (200) sends 40% to 'b' (40), which keeps 24 of 104 given; 'a' ends
+    # with 200 corrected labels for 200 given (its own 40% from 'c' back)
+    true_big = np.repeat([0, 1, 2], [200, 40, 200])
+    big_given = true_big.copy()
+    big_given[:80] = 1  # 40% of 'a' flipped to 'b'
+    big_given[240:320] = 0  # 40% of 'c' flipped to 'a'
+    big_given[200:216] = 2  # 40% of 'b' flipped to 'c'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not warn_absorbed_classes(big_given, true_big, decode)
     # class 'b' merged into 'c': 70 of its 100 samples corrected to 'c'
     merged = y.copy()
     merged[100:170] = 2

@@ -232,26 +232,33 @@ def warn_vanished_classes(y_enc, corrected, decode):
 
 
 #: ``warn_absorbed_classes``: given samples a class needs to be judged, and
-#: how many times what it keeps one other class must take to count as merged.
+#: how many times what it keeps one other class must take (and how many
+#: times its own given labels that class must end with) to count as merged.
 ABSORBED_MIN_SAMPLES, ABSORBED_RATIO = 10, 1.5
 
 
 def warn_absorbed_classes(y_enc, corrected, decode):
-    """Warn when most samples given a class are corrected to one other class.
+    """Warn when correction merges a class into another.
 
     Among the samples given class ``j``, the corrected labels should keep
-    ``j`` more often than any single other class: symmetric noise spreads a
-    class's flips over every class, and pair noise below 50% sends fewer of
-    its samples to its pair than it keeps (on balanced classes; a larger
-    pair can send more). When one other class ``k`` takes more than
-    ``ABSORBED_RATIO`` times what ``j`` keeps (classes of
-    ``ABSORBED_MIN_SAMPLES`` given samples or more), correction has merged
-    ``j`` into ``k``: the network
-    will predict ``j`` for few samples, and a noise matrix estimated from the
-    correction (``noise_matrix_``, and ``loss="forward"`` through it) says
-    ``j`` is mostly relabelled. Pair noise near 50% makes the two classes
-    indistinguishable; so can a class the network learns later than its
-    neighbour.
+    ``j`` more often than any single other class takes: symmetric noise
+    spreads a class's flips over every class, and pair noise below 50% sends
+    fewer of a class's samples to its pair than it keeps. A larger class
+    ``k`` whose flips land on a small ``j`` can take more of the samples
+    given ``j`` than ``j`` keeps, rightly, but then ``k`` ends with about as
+    many corrected labels as it was given. So a class counts as merged into
+    ``k`` when ``k`` takes more than ``ABSORBED_RATIO`` times what ``j``
+    keeps **and** ends with more than ``ABSORBED_RATIO`` times the labels it
+    was given (classes of ``ABSORBED_MIN_SAMPLES`` given samples or more).
+    Then the network will predict ``j`` for few samples, and a noise matrix
+    estimated from the correction (``noise_matrix_``, and
+    ``loss="forward"`` through it) says ``j`` is mostly relabelled. Pair
+    noise near 50% makes the two classes indistinguishable; so can a class
+    the network learns later than its neighbour. (Pair noise at rate ``r``
+    from a class much larger than its own source can also grow it by up to
+    ``1 / (1 - r)``, 1.67 at 40%: such a cell can warn without a merge.)
+
+    Returns whether it warned.
     """
     y_enc = np.asarray(y_enc)
     corrected = np.asarray(corrected)
@@ -260,13 +267,15 @@ def warn_absorbed_classes(y_enc, corrected, decode):
         return False
     joint = np.zeros((n, n), dtype=np.int64)
     np.add.at(joint, (y_enc, corrected), 1)
-    given = joint.sum(axis=1)
+    given, believed = joint.sum(axis=1), joint.sum(axis=0)
     kept = np.diag(joint).copy()
     others = joint - np.diag(kept)
     taker = others.argmax(axis=1)
     taken = others[np.arange(n), taker]
     absorbed = np.flatnonzero(
-        (given >= ABSORBED_MIN_SAMPLES) & (taken > ABSORBED_RATIO * kept)
+        (given >= ABSORBED_MIN_SAMPLES)
+        & (taken > ABSORBED_RATIO * kept)
+        & (believed[taker] > ABSORBED_RATIO * given[taker])
     )
     if not len(absorbed):
         return False
